@@ -1,0 +1,188 @@
+/**
+ * The one XML entry point of the package. Device and network input is hostile until proven
+ * otherwise: DTDs are refused outright (so no entity can expand), only the five predefined
+ * entities and character references are decoded, size and depth are capped, and element names
+ * are matched by local name because firmware uses many namespaces for the same document.
+ */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { BodyTooLargeError, XmlParseError } from '../errors';
+
+export const DEFAULT_MAX_XML_BYTES = 256 * 1024;
+const MAX_DEPTH = 64;
+
+export interface ParseXmlOptions {
+  /** Reject bodies longer than this many UTF-8 bytes. Default 256 KiB. */
+  maxBytes?: number;
+}
+
+/** One element, namespace prefixes stripped. `text` is the trimmed, decoded text content. */
+export class XmlElement {
+  constructor(
+    readonly name: string,
+    readonly attributes: Readonly<Record<string, string>>,
+    readonly children: readonly XmlElement[],
+    readonly text: string,
+  ) {}
+
+  /** First child with this local name (case-sensitive, as XML is). */
+  child(name: string): XmlElement | undefined {
+    return this.children.find((c) => c.name === name);
+  }
+
+  childrenNamed(name: string): XmlElement[] {
+    return this.children.filter((c) => c.name === name);
+  }
+
+  /** Follows a path of child names: `el.at('sourceInputPortDescriptor', 'ipAddress')`. */
+  at(...path: string[]): XmlElement | undefined {
+    let current: XmlElement | undefined = this;
+    for (const step of path) current = current?.child(step);
+    return current;
+  }
+
+  /** Trimmed text of the child at `path`, or null when absent. Empty elements give ''. */
+  textAt(...path: string[]): string | null {
+    const el = this.at(...path);
+    return el ? el.text : null;
+  }
+
+  /** Integer at `path`, or null when absent or not an integer. */
+  intAt(...path: string[]): number | null {
+    return parseXmlInt(this.textAt(...path));
+  }
+
+  /** Boolean at `path` (lenient, see parseXmlBoolean), or null when absent or unreadable. */
+  boolAt(...path: string[]): boolean | null {
+    return parseXmlBoolean(this.textAt(...path));
+  }
+
+  /** Depth-first search for the first descendant (or self) with this local name. */
+  find(name: string): XmlElement | undefined {
+    if (this.name === name) return this;
+    for (const c of this.children) {
+      const hit = c.find(name);
+      if (hit) return hit;
+    }
+    return undefined;
+  }
+}
+
+const TRUE_WORDS = new Set(['true', 'ture', 'yes', 'on', '1', 'enable', 'enabled']);
+const FALSE_WORDS = new Set(['false', 'flase', 'fasle', 'no', 'off', '0', 'disable', 'disabled']);
+
+/** Firmware writes `flase` and `TRUE`; anything unreadable is null, never guessed. */
+export function parseXmlBoolean(text: string | null | undefined): boolean | null {
+  if (text === null || text === undefined) return null;
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return null;
+}
+
+export function parseXmlInt(text: string | null | undefined): number | null {
+  if (text === null || text === undefined) return null;
+  const trimmed = text.trim();
+  if (!/^-?\d{1,15}$/.test(trimmed)) return null;
+  return Number(trimmed);
+}
+
+/** Escapes text for element content and attribute values. */
+export function escapeXml(value: string): string {
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+const PREDEFINED_ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+};
+
+function decodeEntities(value: string): string {
+  if (!value.includes('&')) return value;
+  return value.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|[a-zA-Z]+);/g, (whole, ref: string) => {
+    if (ref.startsWith('#')) {
+      const code = ref[1] === 'x' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? String.fromCodePoint(code) : whole;
+    }
+    return PREDEFINED_ENTITIES[ref] ?? whole;
+  });
+}
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  removeNSPrefix: true,
+  processEntities: false,
+  htmlEntities: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: true,
+  maxNestedTags: MAX_DEPTH,
+  tagValueProcessor: (_name: string, value: string) => decodeEntities(value),
+  attributeValueProcessor: (_name: string, value: string) => decodeEntities(value),
+});
+
+type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
+
+/**
+ * Parses a whole XML document and returns its root element.
+ * Throws BodyTooLargeError or XmlParseError; never anything else.
+ */
+export function parseXml(body: string | Buffer, options: ParseXmlOptions = {}): XmlElement {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  if (size > maxBytes) throw new BodyTooLargeError(maxBytes);
+  const text = (typeof body === 'string' ? body : body.toString('utf8')).replace(/^\uFEFF/, '');
+
+  // Devices never send a DTD; refusing it is what makes entity bombs impossible.
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlParseError('XML with a DTD is refused');
+
+  const validation = XMLValidator.validate(text);
+  if (validation !== true) {
+    throw new XmlParseError(`malformed XML at line ${validation.err.line}: ${validation.err.code}`);
+  }
+
+  let ordered: OrderedNode[];
+  try {
+    ordered = parser.parse(text) as OrderedNode[];
+  } catch (err) {
+    throw new XmlParseError('malformed XML', { cause: err });
+  }
+  const roots = ordered.map((n) => toElement(n, 1)).filter((e): e is XmlElement => e !== null);
+  if (roots.length !== 1) throw new XmlParseError(`expected one root element, found ${roots.length}`);
+  return roots[0]!;
+}
+
+function toElement(node: OrderedNode, depth: number): XmlElement | null {
+  if (depth > MAX_DEPTH) throw new XmlParseError(`XML nested deeper than ${MAX_DEPTH} levels`);
+  const name = Object.keys(node).find((k) => k !== ':@');
+  if (name === undefined || name === '#text' || name.startsWith('?') || name === '#comment') return null;
+  const content = node[name];
+  const children: XmlElement[] = [];
+  let text = '';
+  if (Array.isArray(content)) {
+    for (const item of content as OrderedNode[]) {
+      if ('#text' in item) text += String(item['#text']);
+      else {
+        const child = toElement(item, depth + 1);
+        if (child) children.push(child);
+      }
+    }
+  }
+  const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, value] of Object.entries(node[':@'] ?? {})) {
+    if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
+    attributes[key] = String(value);
+  }
+  return new XmlElement(name, attributes, children, text.trim());
+}
