@@ -186,3 +186,20 @@ function toElement(node: OrderedNode, depth: number): XmlElement | null {
   }
   return new XmlElement(name, attributes, children, text.trim());
 }
+
+/** Writes an element back as XML (no declaration, no namespaces), e.g. to PUT back what a GET returned. */
+export function serializeXml(el: XmlElement): string {
+  const attrs = Object.entries(el.attributes)
+    .map(([k, v]) => ` ${k}="${escapeXml(v)}"`)
+    .join('');
+  const inner = el.children.length > 0 ? el.children.map(serializeXml).join('') : escapeXml(el.text);
+  return `<${el.name}${attrs}>${inner}</${el.name}>`;
+}
+
+/** A copy of `el` with `child` replacing the child of the same name (or appended when missing). */
+export function withChild(el: XmlElement, child: XmlElement): XmlElement {
+  const children = el.child(child.name)
+    ? el.children.map((c) => (c.name === child.name ? child : c))
+    : [...el.children, child];
+  return new XmlElement(el.name, el.attributes, children, el.text);
+}

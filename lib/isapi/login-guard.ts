@@ -1,0 +1,201 @@
+/**
+ * The login-attempt guard: the one place that decides whether a login may be attempted on a
+ * device. Hikvision locks the client IP after a few failed logins and restarts the lock on every
+ * attempt made during it, so this guard is deliberately stingy:
+ *  - a credential that failed once on a device is never sent to that device again;
+ *  - nothing at all is sent to a device inside a lock window it reported (plus a margin);
+ *  - at most `maxFailures` failed logins per device per window, whatever their cause;
+ *  - authenticated exchanges with one device run one at a time, so a password that just became
+ *    wrong costs one failure, not one per concurrent request.
+ * Devices are keyed by serial, or by host until the serial is known. Passwords are never stored:
+ * credentials are remembered as a keyed hash that lives only in this process.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { LoginGuardRefusedError } from '../errors';
+import type { LockInfo } from './response-status';
+
+export interface Credential {
+  readonly username: string;
+  readonly password: string;
+}
+
+export interface LoginGuardOptions {
+  /** Failed logins allowed per device within `failureWindowMs`. Default 2. */
+  maxFailures?: number;
+  /** Default 30 minutes, the usual lock duration. */
+  failureWindowMs?: number;
+  /** Extra wait after a reported unlock time. Default 60 s. */
+  lockMarginMs?: number;
+  /** Lock assumed when a device says "locked" without saying for how long. Default 30 min. */
+  defaultLockMs?: number;
+  clock?: () => number;
+}
+
+/** One authenticated exchange; exactly one of its outcome methods must be called. */
+export interface LoginAttempt {
+  succeeded(): void;
+  /** The device rejected the credential; `lock` is what its 401 body said. */
+  failed(lock: LockInfo): void;
+  /** No verdict (timeout, stale nonce, device not activated): nothing is learnt or counted. */
+  inconclusive(): void;
+}
+
+interface DeviceRecord {
+  lockUntil: number;
+  failureTimes: number[];
+  failedCredentials: Set<string>;
+  queue: Promise<void>;
+}
+
+export class LoginGuard {
+  private readonly devices = new Map<string, DeviceRecord>();
+  private readonly aliases = new Map<string, string>();
+  private readonly hashKey = randomBytes(32);
+  private readonly maxFailures: number;
+  private readonly failureWindowMs: number;
+  private readonly lockMarginMs: number;
+  private readonly defaultLockMs: number;
+  private readonly clock: () => number;
+
+  constructor(options: LoginGuardOptions = {}) {
+    this.maxFailures = options.maxFailures ?? 2;
+    this.failureWindowMs = options.failureWindowMs ?? 30 * 60_000;
+    this.lockMarginMs = options.lockMarginMs ?? 60_000;
+    this.defaultLockMs = options.defaultLockMs ?? 30 * 60_000;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Throws LoginGuardRefusedError while the device is inside a reported lock window. */
+  assertMayContact(deviceKey: string): void {
+    const record = this.devices.get(this.resolve(deviceKey));
+    if (!record) return;
+    const wait = record.lockUntil - this.clock();
+    if (wait > 0) throw new LoginGuardRefusedError('lock_window', Math.ceil(wait / 1000));
+  }
+
+  /**
+   * Waits for the device's previous authenticated exchange to finish, then checks every rule.
+   * Resolves to an attempt whose outcome the caller must report; rejects with
+   * LoginGuardRefusedError when the attempt must not be made.
+   */
+  async beginAttempt(deviceKey: string, credential: Credential): Promise<LoginAttempt> {
+    const record = this.record(deviceKey);
+    let release!: () => void;
+    const previous = record.queue;
+    record.queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+      this.assertMayAttempt(record, this.fingerprint(credential));
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return this.attemptFor(record, this.fingerprint(credential), release);
+  }
+
+  /** Records what a device said about its lock outside an attempt, e.g. on an unauthenticated request. */
+  recordLockInfo(deviceKey: string, lock: LockInfo): void {
+    this.applyLockInfo(this.record(deviceKey), lock);
+  }
+
+  private applyLockInfo(record: DeviceRecord, lock: LockInfo): void {
+    const now = this.clock();
+    if (lock.locked) {
+      const lockMs = lock.unlockInSeconds !== null ? lock.unlockInSeconds * 1000 : this.defaultLockMs;
+      record.lockUntil = Math.max(record.lockUntil, now + lockMs + this.lockMarginMs);
+    } else if (lock.retriesLeft !== null && lock.retriesLeft <= 1) {
+      // One more failure would lock the device: spend no more of its budget this window. (Not for
+      // a lock body's "0 tries left": that ends with the lock, which lockUntil covers.)
+      while (record.failureTimes.length < this.maxFailures) record.failureTimes.push(now);
+    }
+  }
+
+  /** True when this credential was rejected by this device before (no attempt is spent). */
+  hasFailed(deviceKey: string, credential: Credential): boolean {
+    const record = this.devices.get(this.resolve(deviceKey));
+    return record?.failedCredentials.has(this.fingerprint(credential)) ?? false;
+  }
+
+  /**
+   * Once a device's serial is known, what was learnt under its host key carries over to the
+   * serial, and the host key resolves to the serial from then on.
+   */
+  linkHostToSerial(hostKey: string, serial: string): void {
+    const hostRecord = this.devices.get(hostKey);
+    this.aliases.set(hostKey, serial);
+    if (!hostRecord || hostKey === serial) return;
+    this.devices.delete(hostKey);
+    const serialRecord = this.devices.get(serial);
+    if (!serialRecord) {
+      this.devices.set(serial, hostRecord);
+      return;
+    }
+    serialRecord.lockUntil = Math.max(serialRecord.lockUntil, hostRecord.lockUntil);
+    serialRecord.failureTimes.push(...hostRecord.failureTimes);
+    for (const fp of hostRecord.failedCredentials) serialRecord.failedCredentials.add(fp);
+    const both = Promise.all([serialRecord.queue, hostRecord.queue]).then(() => undefined);
+    serialRecord.queue = both;
+  }
+
+  private assertMayAttempt(record: DeviceRecord, fingerprint: string): void {
+    const now = this.clock();
+    if (record.failedCredentials.has(fingerprint)) {
+      throw new LoginGuardRefusedError('credential_failed_before', null);
+    }
+    if (record.lockUntil > now) {
+      throw new LoginGuardRefusedError('lock_window', Math.ceil((record.lockUntil - now) / 1000));
+    }
+    record.failureTimes = record.failureTimes.filter((t) => now - t < this.failureWindowMs);
+    if (record.failureTimes.length >= this.maxFailures) {
+      const oldest = Math.min(...record.failureTimes);
+      throw new LoginGuardRefusedError('failure_budget', Math.ceil((oldest + this.failureWindowMs - now) / 1000));
+    }
+  }
+
+  private attemptFor(record: DeviceRecord, fingerprint: string, release: () => void): LoginAttempt {
+    let settled = false;
+    const settle = (apply: () => void): void => {
+      if (settled) return;
+      settled = true;
+      apply();
+      release();
+    };
+    return {
+      succeeded: () => settle(() => undefined),
+      failed: (lock) =>
+        settle(() => {
+          record.failedCredentials.add(fingerprint);
+          record.failureTimes.push(this.clock());
+          this.applyLockInfo(record, lock);
+        }),
+      inconclusive: () => settle(() => undefined),
+    };
+  }
+
+  private resolve(deviceKey: string): string {
+    return this.aliases.get(deviceKey) ?? deviceKey;
+  }
+
+  private record(deviceKey: string): DeviceRecord {
+    const key = this.resolve(deviceKey);
+    let record = this.devices.get(key);
+    if (!record) {
+      record = {
+        lockUntil: 0,
+        failureTimes: [],
+        failedCredentials: new Set(),
+        queue: Promise.resolve(),
+      };
+      this.devices.set(key, record);
+    }
+    return record;
+  }
+
+  private fingerprint(credential: Credential): string {
+    return createHmac('sha256', this.hashKey)
+      .update(credential.username)
+      .update('\0')
+      .update(credential.password)
+      .digest('base64');
+  }
+}
