@@ -20,7 +20,10 @@ const MIN_PADDING_BYTES = 8;
 
 /** A fresh RSA-1024 key pair (e = 65537, which the device assumes). */
 export function generateActivationKeyPair(): ActivationKeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024, publicExponent: 65537 });
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 1024,
+    publicExponent: 65537,
+  });
   // JWK `n` is the minimal big-endian modulus, so it has no leading zero byte.
   const modulusHex = Buffer.from(publicKey.export({ format: 'jwk' }).n ?? '', 'base64url').toString('hex');
   return { publicKeyBase64: Buffer.from(modulusHex, 'ascii').toString('base64'), privateKey };
@@ -32,7 +35,8 @@ export function generateActivationKeyPair(): ActivationKeyPair {
  * malformed is a ProtocolError; crypto failures are wrapped, never thrown raw.
  */
 export function decryptActivationChallenge(challengeKeyBase64: string, privateKey: KeyObject): string {
-  const modulusBits = privateKey.type === 'private' ? privateKey.asymmetricKeyDetails?.modulusLength : undefined;
+  const modulusBits =
+    privateKey.type === 'private' ? privateKey.asymmetricKeyDetails?.modulusLength : undefined;
   if (privateKey.asymmetricKeyType !== 'rsa' || modulusBits === undefined) {
     throw new InvalidArgumentError('privateKey must be an RSA private key');
   }
@@ -44,7 +48,9 @@ export function decryptActivationChallenge(challengeKeyBase64: string, privateKe
   if (!HEX.test(hex) || hex.length % 2 !== 0) throw new ProtocolError('activation challenge key is not hex');
   const ciphertext = Buffer.from(hex, 'hex');
   if (ciphertext.length !== blockBytes) {
-    throw new ProtocolError(`activation challenge is ${ciphertext.length} bytes; the key needs ${blockBytes}`);
+    throw new ProtocolError(
+      `activation challenge is ${ciphertext.length} bytes; the key needs ${blockBytes}`,
+    );
   }
 
   let block: Buffer;
@@ -58,7 +64,8 @@ export function decryptActivationChallenge(challengeKeyBase64: string, privateKe
     throw new ProtocolError('activation challenge has invalid PKCS#1 v1.5 padding');
   }
   const message = block.subarray(separator + 1).toString('latin1');
-  if (!RANDOM_KEY.test(message)) throw new ProtocolError('activation challenge does not hold a 32-hex-digit key');
+  if (!RANDOM_KEY.test(message))
+    throw new ProtocolError('activation challenge does not hold a 32-hex-digit key');
   return message;
 }
 

@@ -34,7 +34,8 @@ const REQUEST_TARGET = /^[\x21-\x7e]+$/;
 export function buildDigestAuthorization(input: DigestAuthorizationInput): string {
   const { challenge, username, password, method, uri } = input;
   if (!METHOD.test(method)) throw new InvalidArgumentError('method must be an HTTP token');
-  if (!REQUEST_TARGET.test(uri)) throw new InvalidArgumentError('uri must be a request-target without spaces');
+  if (!REQUEST_TARGET.test(uri))
+    throw new InvalidArgumentError('uri must be a request-target without spaces');
   const sess = challenge.algorithm.endsWith('-sess');
   if (sess && challenge.qop === null) {
     throw new InvalidArgumentError(`algorithm ${challenge.algorithm} needs qop=auth`);

@@ -25,7 +25,8 @@ export interface DigestChallenge {
   userhash: boolean;
 }
 
-export type ChosenAuth = { kind: 'digest'; challenge: DigestChallenge } | { kind: 'basic'; realm: string | null };
+export type ChosenAuth =
+  { kind: 'digest'; challenge: DigestChallenge } | { kind: 'basic'; realm: string | null };
 
 const TCHAR = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/;
 const TOKEN68_CHAR = /[-._~+/0-9A-Za-z]/;
@@ -58,7 +59,7 @@ class Scanner {
 
   readWhile(pattern: RegExp): string {
     const start = this.pos;
-    while (!this.done && pattern.test(this.text[this.pos]!)) this.pos++;
+    while (!this.done && pattern.test(this.text.charAt(this.pos))) this.pos++;
     return this.text.slice(start, this.pos);
   }
 
@@ -138,7 +139,8 @@ function parseHeader(value: string): AuthChallenge[] {
     }
     s.pos = mark;
     const scheme = s.readWhile(TCHAR);
-    if (scheme && (s.done || s.peek() === ' ' || s.peek() === '\t' || s.peek() === ',')) {
+    const next = s.peek();
+    if (scheme && (next === undefined || next === ' ' || next === '\t' || next === ',')) {
       current = { scheme: scheme.toLowerCase(), params: new Map() };
       found.push(current);
       afterScheme = true;

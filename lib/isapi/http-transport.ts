@@ -64,7 +64,7 @@ export class HttpTransport {
     const signal = AbortSignal.timeout(requestTimeoutMs);
     try {
       const response = await this.client.request({
-        method: exchange.method as 'GET',
+        method: exchange.method,
         path: exchange.path,
         headers: exchange.headers,
         body: exchange.body,
@@ -80,7 +80,11 @@ export class HttpTransport {
         }
         chunks.push(chunk as Buffer);
       }
-      return { status: response.statusCode, headers: response.headers, body: Buffer.concat(chunks).toString('utf8') };
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
     } catch (err) {
       throw toTransportError(err, signal.aborted, this.options);
     }

@@ -7,12 +7,23 @@
 import { InvalidArgumentError, ProtocolError, UnsupportedAuthError } from '../errors';
 import { parseXml, type XmlElement } from '../xml/xml';
 import { buildBasicAuthorization, buildDigestAuthorization } from './digest-authorization';
-import { chooseAuth, parseAuthenticateHeaders, type ChosenAuth, type DigestChallenge } from './digest-challenge';
+import {
+  chooseAuth,
+  parseAuthenticateHeaders,
+  type ChosenAuth,
+  type DigestChallenge,
+} from './digest-challenge';
 import type { Credential, LoginAttempt, LoginGuard } from './login-guard';
 import { sharedLoginGuard } from '../runtime';
 import type { CertificatePin } from './pinned-connector';
 import { HttpTransport, type HttpReply } from './http-transport';
-import { authFailureFromBody, isOkStatus, readIsapiStatus, readLockInfo, toIsapiError } from './response-status';
+import {
+  authFailureFromBody,
+  isOkStatus,
+  readIsapiStatus,
+  readLockInfo,
+  toIsapiError,
+} from './response-status';
 
 export interface IsapiClientOptions {
   host: string;
@@ -222,7 +233,13 @@ export class IsapiClient {
     return chosen;
   }
 
-  private authorization(auth: ChosenAuth, credential: Credential, method: string, uri: string, nc: number): string {
+  private authorization(
+    auth: ChosenAuth,
+    credential: Credential,
+    method: string,
+    uri: string,
+    nc: number,
+  ): string {
     if (auth.kind === 'basic') return buildBasicAuthorization(credential.username, credential.password);
     return buildDigestAuthorization({
       challenge: auth.challenge satisfies DigestChallenge,

@@ -148,7 +148,10 @@ export class LoginGuard {
     record.failureTimes = record.failureTimes.filter((t) => now - t < this.failureWindowMs);
     if (record.failureTimes.length >= this.maxFailures) {
       const oldest = Math.min(...record.failureTimes);
-      throw new LoginGuardRefusedError('failure_budget', Math.ceil((oldest + this.failureWindowMs - now) / 1000));
+      throw new LoginGuardRefusedError(
+        'failure_budget',
+        Math.ceil((oldest + this.failureWindowMs - now) / 1000),
+      );
     }
   }
 

@@ -20,17 +20,25 @@ export function normaliseFingerprint(fingerprint: string): string {
 }
 
 /** An undici connector that enforces `pin`; the pin object learns the fingerprint on first use. */
-export function buildPinnedConnector(pin: CertificatePin, connectTimeoutMs: number): buildConnector.connector {
+export function buildPinnedConnector(
+  pin: CertificatePin,
+  connectTimeoutMs: number,
+): buildConnector.connector {
   // The pin replaces CA validation (no CA signs a camera's certificate); it is checked below for
   // every new connection. Sessions are not cached, so each connection presents its certificate.
-  const connect = buildConnector({ rejectUnauthorized: false, timeout: connectTimeoutMs, maxCachedSessions: 0 });
+  const connect = buildConnector({
+    rejectUnauthorized: false,
+    timeout: connectTimeoutMs,
+    maxCachedSessions: 0,
+  });
   return (options, callback) => {
     connect(options, (err, socket) => {
       if (err !== null) {
         callback(err, null);
         return;
       }
-      const presented = (socket as TLSSocket).getPeerCertificate?.()?.fingerprint256;
+      // Node gives an empty object, not undefined, when the peer sent no certificate.
+      const presented: string | undefined = (socket as TLSSocket).getPeerCertificate().fingerprint256;
       if (!presented) {
         socket.destroy();
         callback(new ProtocolError('the device presented no TLS certificate'), null);

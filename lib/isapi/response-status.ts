@@ -72,10 +72,12 @@ const INVALID_OPERATION = 4;
 export function toIsapiError(status: IsapiStatus): IsapiStatusError {
   const { statusCode, subStatusCode } = status;
   // A plain 503 is how busy firmware answers when it has no breath left for a ResponseStatus.
-  if (statusCode === 2 || (statusCode === null && status.httpStatus === 503)) return new DeviceBusyError(status);
+  if (statusCode === 2 || (statusCode === null && status.httpStatus === 503))
+    return new DeviceBusyError(status);
   if (statusCode === 7) return new RebootRequiredError(status);
   if (subStatusCode === 'notActivated') return new NotActivatedError(status);
-  if (subStatusCode !== null && NOT_SUPPORTED_SUB_CODES.has(subStatusCode)) return new NotSupportedError(status);
+  if (subStatusCode !== null && NOT_SUPPORTED_SUB_CODES.has(subStatusCode))
+    return new NotSupportedError(status);
   const genericBody =
     statusCode === null ||
     (statusCode === INVALID_OPERATION && (subStatusCode === null || subStatusCode === 'invalidOperation'));

@@ -35,9 +35,7 @@ export class XmlElement {
 
   /** Follows a path of child names: `el.at('sourceInputPortDescriptor', 'ipAddress')`. */
   at(...path: string[]): XmlElement | undefined {
-    let current: XmlElement | undefined = this;
-    for (const step of path) current = current?.child(step);
-    return current;
+    return path.reduce<XmlElement | undefined>((el, step) => el?.child(step), this);
   }
 
   /** Trimmed text of the child at `path`, or null when absent. Empty elements give ''. */
@@ -159,8 +157,10 @@ export function parseXml(body: string | Buffer, options: ParseXmlOptions = {}): 
     throw new XmlParseError('malformed XML', { cause: err });
   }
   const roots = ordered.map((n) => toElement(n, 1)).filter((e): e is XmlElement => e !== null);
-  if (roots.length !== 1) throw new XmlParseError(`expected one root element, found ${roots.length}`);
-  return roots[0]!;
+  const [root] = roots;
+  if (!root || roots.length !== 1)
+    throw new XmlParseError(`expected one root element, found ${roots.length}`);
+  return root;
 }
 
 function toElement(node: OrderedNode, depth: number): XmlElement | null {
@@ -182,7 +182,7 @@ function toElement(node: OrderedNode, depth: number): XmlElement | null {
   const attributes: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(node[':@'] ?? {})) {
     if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
-    attributes[key] = String(value);
+    attributes[key] = value;
   }
   return new XmlElement(name, attributes, children, text.trim());
 }

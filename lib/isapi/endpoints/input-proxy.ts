@@ -43,7 +43,11 @@ function readChannel(el: XmlElement): ProxyChannel {
  * Changes only the stored password of one channel: the channel is read, its password set and
  * written back, so nothing else the recorder knows about the camera is disturbed.
  */
-export async function putProxyChannelPassword(client: IsapiClient, id: number, password: string): Promise<void> {
+export async function putProxyChannelPassword(
+  client: IsapiClient,
+  id: number,
+  password: string,
+): Promise<void> {
   const channel = await client.requestXml('GET', `${CHANNELS}/${id}`);
   const source = channel.child('sourceInputPortDescriptor');
   if (channel.name !== 'InputProxyChannel' || !source) {

@@ -58,7 +58,11 @@ function attrInt(el: XmlElement | undefined, attr: string): number | null {
 }
 
 function rangeWithDefault(el: XmlElement | undefined): Range & { default: number | null } {
-  return { min: attrInt(el, 'min'), max: attrInt(el, 'max'), default: attrInt(el, 'def') ?? parseXmlInt(el?.text) };
+  return {
+    min: attrInt(el, 'min'),
+    max: attrInt(el, 'max'),
+    default: attrInt(el, 'def') ?? parseXmlInt(el?.text),
+  };
 }
 
 function numberList(opt: string | undefined): number[] {
@@ -68,7 +72,8 @@ function numberList(opt: string | undefined): number[] {
     .filter((v): v is number => v !== null);
 }
 
-export type UserLevel = 'Administrator' | 'Operator' | 'Viewer' | string;
+/** `Administrator`, `Operator` or `Viewer` on the devices seen so far; kept open for OEM firmware. */
+export type UserLevel = string;
 
 export interface DeviceUser {
   id: number;

@@ -47,7 +47,7 @@ export function readDeviceInfo(root: XmlElement): DeviceInfo {
 function normaliseMac(mac: string | null): string | null {
   if (!mac) return null;
   const hex = mac.replace(/[^0-9a-f]/gi, '').toLowerCase();
-  return hex.length === 12 ? hex.match(/../g)!.join(':') : mac;
+  return hex.length === 12 ? hex.replace(/(..)(?!$)/g, '$1:') : mac;
 }
 
 /**

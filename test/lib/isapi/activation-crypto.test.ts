@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { constants, createPrivateKey, createPublicKey, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { InvalidArgumentError, ProtocolError } from '../../../lib/errors';
 import {
   decryptActivationChallenge,
@@ -67,7 +74,9 @@ describe('activation crypto', () => {
 
     it('recovers what a device encrypted with PKCS#1 v1.5 to a generated key', () => {
       const random = randomBytes(16).toString('hex');
-      const wire = toWire(publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(random)));
+      const wire = toWire(
+        publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(random)),
+      );
       assert.equal(decryptActivationChallenge(wire, pair.privateKey), random);
     });
 
@@ -78,7 +87,10 @@ describe('activation crypto', () => {
 
     it('rejects a block that does not start with 00 02', () => {
       const block = paddedBlock(nonZeroBytes(128 - 3 - 32), Buffer.from(R), [0x00, 0x01]);
-      assert.throws(() => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey), ProtocolError);
+      assert.throws(
+        () => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey),
+        ProtocolError,
+      );
     });
 
     it('rejects fewer than 8 non-zero padding bytes before the separator', () => {
@@ -89,12 +101,18 @@ describe('activation crypto', () => {
         Buffer.alloc(128 - 10 - 32, 0x00),
         Buffer.from(R),
       ]);
-      assert.throws(() => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey), ProtocolError);
+      assert.throws(
+        () => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey),
+        ProtocolError,
+      );
     });
 
     it('rejects a block without a 00 separator', () => {
       const block = Buffer.concat([Buffer.from([0x00, 0x02]), nonZeroBytes(126)]);
-      assert.throws(() => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey), ProtocolError);
+      assert.throws(
+        () => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey),
+        ProtocolError,
+      );
     });
 
     it('rejects a message that is not 32 hex digits', () => {
@@ -104,12 +122,21 @@ describe('activation crypto', () => {
       assert.throws(() => decryptActivationChallenge(short, pair.privateKey), ProtocolError);
       const notHex = 'z'.repeat(32);
       const block = paddedBlock(nonZeroBytes(128 - 3 - 32), Buffer.from(notHex));
-      assert.throws(() => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey), ProtocolError);
+      assert.throws(
+        () => decryptActivationChallenge(rawBlockToWire(publicKey, block), pair.privateKey),
+        ProtocolError,
+      );
     });
 
     it('rejects a ciphertext whose length does not match the key', () => {
-      assert.throws(() => decryptActivationChallenge(toWire(randomBytes(64)), pair.privateKey), ProtocolError);
-      assert.throws(() => decryptActivationChallenge(toWire(randomBytes(129)), pair.privateKey), ProtocolError);
+      assert.throws(
+        () => decryptActivationChallenge(toWire(randomBytes(64)), pair.privateKey),
+        ProtocolError,
+      );
+      assert.throws(
+        () => decryptActivationChallenge(toWire(randomBytes(129)), pair.privateKey),
+        ProtocolError,
+      );
     });
 
     it('wraps a crypto failure in ProtocolError with the cause kept', () => {

@@ -69,7 +69,10 @@ describe('buildDigestAuthorization', () => {
 
   it('produces the RFC 7616 §3.9.1 SHA-256 response', () => {
     const header = rfcAuthorization(rfcChallenge('SHA-256'));
-    assert.equal(param(header, 'response'), '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+    assert.equal(
+      param(header, 'response'),
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
     assert.equal(param(header, 'algorithm'), 'SHA-256');
   });
 
@@ -124,11 +127,20 @@ describe('buildDigestAuthorization', () => {
     assert.equal(param(header, 'nc'), '0000001a');
     const ha1 = hex('md5', `${RFC.username}:${RFC.realm}:${RFC.password}`);
     const ha2 = hex('md5', `${RFC.method}:${RFC.uri}`);
-    assert.equal(param(header, 'response'), hex('md5', `${ha1}:${RFC.nonce}:0000001a:${RFC.cnonce}:auth:${ha2}`));
+    assert.equal(
+      param(header, 'response'),
+      hex('md5', `${ha1}:${RFC.nonce}:0000001a:${RFC.cnonce}:auth:${ha2}`),
+    );
   });
 
   it('defaults to nc=00000001 and a fresh 32-hex-digit cnonce', () => {
-    const input = { challenge: rfcChallenge('MD5'), username: 'admin', password: 'x', method: 'GET', uri: '/' };
+    const input = {
+      challenge: rfcChallenge('MD5'),
+      username: 'admin',
+      password: 'x',
+      method: 'GET',
+      uri: '/',
+    };
     const first = buildDigestAuthorization(input);
     const second = buildDigestAuthorization(input);
     assert.equal(param(first, 'nc'), '00000001');
@@ -141,7 +153,10 @@ describe('buildDigestAuthorization', () => {
     assert.equal(param(header, 'username'), hex('sha256', `${RFC.username}:${RFC.realm}`));
     assert.match(header, /, userhash=true$/);
     // The response still hashes the real user name (RFC 7616 §3.4.4).
-    assert.equal(param(header, 'response'), '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1');
+    assert.equal(
+      param(header, 'response'),
+      '753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1',
+    );
   });
 
   it('sends a non-ASCII user name as username* (RFC 7616 §3.9.2 encoding)', () => {
@@ -162,9 +177,18 @@ describe('buildDigestAuthorization', () => {
 
   it('refuses a method or uri that would break the header', () => {
     const base = { challenge: rfcChallenge('MD5'), username: 'admin', password: 'x' };
-    assert.throws(() => buildDigestAuthorization({ ...base, method: 'GET\r\nX', uri: '/' }), InvalidArgumentError);
-    assert.throws(() => buildDigestAuthorization({ ...base, method: 'GET', uri: '/a b' }), InvalidArgumentError);
-    assert.throws(() => buildDigestAuthorization({ ...base, method: 'GET', uri: '/\r\nX: y' }), InvalidArgumentError);
+    assert.throws(
+      () => buildDigestAuthorization({ ...base, method: 'GET\r\nX', uri: '/' }),
+      InvalidArgumentError,
+    );
+    assert.throws(
+      () => buildDigestAuthorization({ ...base, method: 'GET', uri: '/a b' }),
+      InvalidArgumentError,
+    );
+    assert.throws(
+      () => buildDigestAuthorization({ ...base, method: 'GET', uri: '/\r\nX: y' }),
+      InvalidArgumentError,
+    );
   });
 
   it('refuses a nonce count outside 1..2^32-1 and -sess without qop', () => {

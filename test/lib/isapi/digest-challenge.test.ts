@@ -51,7 +51,12 @@ describe('parseAuthenticateHeaders', () => {
     assert.deepEqual(challenges, [
       {
         scheme: 'digest',
-        params: { qop: 'auth', realm: 'IP Camera(12345)', nonce: '4d7a41304e6a4d784d6a4e6d4e7a593d', stale: 'FALSE' },
+        params: {
+          qop: 'auth',
+          realm: 'IP Camera(12345)',
+          nonce: '4d7a41304e6a4d784d6a4e6d4e7a593d',
+          stale: 'FALSE',
+        },
       },
       { scheme: 'basic', params: { realm: 'IP Camera(12345)' } },
     ]);
@@ -157,7 +162,10 @@ describe('toDigestChallenge', () => {
   it('reads algorithm names case-insensitively', () => {
     assert.equal(toDigestChallenge(digest({ algorithm: 'sha-256', qop: 'auth' }))?.algorithm, 'SHA-256');
     assert.equal(toDigestChallenge(digest({ algorithm: 'md5-SESS', qop: 'auth' }))?.algorithm, 'MD5-sess');
-    assert.equal(toDigestChallenge(digest({ algorithm: 'SHA-256-SESS', qop: 'auth' }))?.algorithm, 'SHA-256-sess');
+    assert.equal(
+      toDigestChallenge(digest({ algorithm: 'SHA-256-SESS', qop: 'auth' }))?.algorithm,
+      'SHA-256-sess',
+    );
   });
 
   it('reports stale=TRUE and stale=true as stale', () => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import {
   AuthFailedError,
+  BodyTooLargeError,
   CertificatePinMismatchError,
   DeviceBusyError,
   DeviceLockedError,
@@ -9,6 +10,7 @@ import {
   LoginGuardRefusedError,
   NotActivatedError,
   NotSupportedError,
+  XmlParseError,
 } from '../../../lib/errors';
 import { activateDevice } from '../../../lib/isapi/endpoints/activation';
 import {
@@ -36,14 +38,20 @@ describe('IsapiClient against the simulator', function () {
 
   describe('digest authentication across firmware generations', () => {
     const variants: [string, Partial<SimDeviceOptions>][] = [
-      ['G2 firmware: 24-hex realm, epoch nonce, digest only', { realmStyle: 'hex24', nonceStyle: 'epoch', authOffer: 'digest' }],
+      [
+        'G2 firmware: 24-hex realm, epoch nonce, digest only',
+        { realmStyle: 'hex24', nonceStyle: 'epoch', authOffer: 'digest' },
+      ],
       ['Digest and Basic in two headers', { authOffer: 'digest-and-basic-headers' }],
       [
         'old firmware: IP Camera(…) realm, legacy nonce, Digest and Basic in one header',
         { realmStyle: 'ip-camera', nonceStyle: 'legacy', authOffer: 'digest-and-basic-one-header' },
       ],
       ['SHA-256 digest', { digestAlgorithm: 'SHA-256' }],
-      ['std-cgi namespace with flase booleans', { namespace: 'http://www.std-cgi.com/ver20/XMLSchema', booleanQuirk: true }],
+      [
+        'std-cgi namespace with flase booleans',
+        { namespace: 'http://www.std-cgi.com/ver20/XMLSchema', booleanQuirk: true },
+      ],
       ['isapi.org namespace NVR', { deviceType: 'NVR', namespace: 'http://www.isapi.org/ver20/XMLSchema' }],
     ];
     for (const [label, quirks] of variants) {
@@ -116,7 +124,11 @@ describe('IsapiClient against the simulator', function () {
     it('never causes a lock, even when many clients in the process try different wrong passwords', async () => {
       const device = await sim.device({ maxAdminFailures: 3 });
       const attempts = Array.from({ length: 8 }, (_, i) =>
-        rejection(getDeviceInfo(sim.client(device, { credential: { username: 'admin', password: `Wrong-${i}-pass` } }))),
+        rejection(
+          getDeviceInfo(
+            sim.client(device, { credential: { username: 'admin', password: `Wrong-${i}-pass` } }),
+          ),
+        ),
       );
       const outcomes = await Promise.all(attempts);
       assert.equal(outcomes.filter((e) => e instanceof AuthFailedError).length, 2);
@@ -237,6 +249,61 @@ describe('IsapiClient against the simulator', function () {
       assert.ok((await rejection(getDeviceInfo(client))) instanceof DeviceUnreachableError);
     });
 
+    it('gives a typed error for a malformed XML answer, without counting it against the login', async () => {
+      const device = await sim.device();
+      device.faults.inject({
+        kind: 'replaceBody',
+        body: '<DeviceInfo><model>DS-2CD</DeviceInfo>',
+        withCredentials: true,
+      });
+      const err = await rejection(getDeviceInfo(sim.client(device)));
+      assert.ok(err instanceof XmlParseError, String(err));
+      assert.equal(device.counters.failedLogins, 0);
+    });
+
+    it('refuses an oversized answer at the size cap without reading it all', async () => {
+      const device = await sim.device();
+      const huge = `<DeviceInfo><deviceName>${'A'.repeat(2_000_000)}</deviceName></DeviceInfo>`;
+      device.faults.inject({ kind: 'replaceBody', body: huge, withCredentials: true });
+      const err = await rejection(getDeviceInfo(sim.client(device, { maxBodyBytes: 64 * 1024 })));
+      assert.ok(err instanceof BodyTooLargeError, String(err));
+      assert.equal(err.limitBytes, 64 * 1024);
+    });
+
+    it('refuses an entity bomb in an answer', async () => {
+      const device = await sim.device();
+      const bomb =
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' +
+        '<DeviceInfo><serialNumber>&b;</serialNumber><model>M</model></DeviceInfo>';
+      device.faults.inject({ kind: 'replaceBody', body: bomb, withCredentials: true });
+      assert.ok((await rejection(getDeviceInfo(sim.client(device)))) instanceof XmlParseError);
+    });
+
+    it('reports a password PUT lost in a reboot as unreachable, leaving the outcome to be reconciled', async () => {
+      const device = await sim.device({ rebootMs: 100 });
+      const client = sim.client(device);
+      const [admin] = await listUsers(client);
+      device.faults.inject({
+        kind: 'rebootMidRequest',
+        applyBeforeFailing: true,
+        method: 'PUT',
+        withCredentials: true,
+        times: 1,
+      });
+      const err = await rejection(
+        putUserPassword(client, {
+          user: admin!,
+          newPassword: 'Applied-Pa55word',
+          loginPassword: ADMIN_PASSWORD,
+        }),
+      );
+      assert.ok(err instanceof DeviceUnreachableError, String(err));
+      await device.whenUp();
+      // The device did apply it: only the new password works now, and no login failed on the way.
+      await checkUser(client, { username: 'admin', password: 'Applied-Pa55word' });
+      assert.equal(device.counters.failedLogins, 0);
+    });
+
     it('maps Device Busy to a typed, retriable error', async () => {
       const device = await sim.device();
       device.faults.inject({ kind: 'busy', withCredentials: true, times: 1 });
@@ -267,7 +334,7 @@ describe('IsapiClient against the simulator', function () {
       const [admin] = await listUsers(client);
       assert.equal(admin?.userName, 'admin');
       const next = 'Rotated-Pa55word';
-      await putUserPassword(client, { user: admin!, newPassword: next, loginPassword: ADMIN_PASSWORD });
+      await putUserPassword(client, { user: admin, newPassword: next, loginPassword: ADMIN_PASSWORD });
       assert.equal(device.counters.passwordChanges, 1);
       await checkUser(client, { username: 'admin', password: next });
       const old = await rejection(checkUser(sim.client(device, { guard: new LoginGuard() })));
@@ -328,14 +395,20 @@ describe('IsapiClient against the simulator', function () {
       const nvrClient = sim.client(nvr);
       const [channel] = await listProxyChannels(nvrClient);
       assert.equal(channel?.ipAddress, camera.host);
-      assert.deepEqual((await getProxyChannelStatus(nvrClient)).map((s) => s.online), [true]);
+      assert.deepEqual(
+        (await getProxyChannelStatus(nvrClient)).map((s) => s.online),
+        [true],
+      );
 
       const next = 'Rotated-Pa55word';
       const cameraClient = sim.client(camera);
       const [admin] = await listUsers(cameraClient);
       await putUserPassword(cameraClient, { user: admin!, newPassword: next, loginPassword: ADMIN_PASSWORD });
-      await putProxyChannelPassword(nvrClient, channel!.id, next);
-      assert.deepEqual((await getProxyChannelStatus(nvrClient)).map((s) => s.online), [true]);
+      await putProxyChannelPassword(nvrClient, channel.id, next);
+      assert.deepEqual(
+        (await getProxyChannelStatus(nvrClient)).map((s) => s.online),
+        [true],
+      );
       assert.equal(camera.counters.failedLogins, 0, 'the NVR never tried a stale password on the camera');
     });
 

@@ -67,12 +67,15 @@ describe('LoginGuard', () => {
     const clock = fakeClock();
     const guard = new LoginGuard({ clock: clock.now, lockMarginMs: 60_000 });
     guard.recordLockInfo('SN1', { locked: true, unlockInSeconds: 210, retriesLeft: 0 });
-    assert.throws(() => guard.assertMayContact('SN1'), (e: unknown) => {
-      assert.ok(e instanceof LoginGuardRefusedError);
-      assert.equal(e.reason, 'lock_window');
-      assert.equal(e.retryAfterSeconds, 270);
-      return true;
-    });
+    assert.throws(
+      () => guard.assertMayContact('SN1'),
+      (e: unknown) => {
+        assert.ok(e instanceof LoginGuardRefusedError);
+        assert.equal(e.reason, 'lock_window');
+        assert.equal(e.retryAfterSeconds, 270);
+        return true;
+      },
+    );
     assert.equal((await refusal(guard.beginAttempt('SN1', RIGHT))).reason, 'lock_window');
     clock.advance(269_000);
     assert.throws(() => guard.assertMayContact('SN1'), LoginGuardRefusedError);
@@ -125,7 +128,10 @@ describe('LoginGuard', () => {
     (await guard.beginAttempt('127.0.0.11:80', WRONG)).failed(NO_LOCK);
     guard.linkHostToSerial('127.0.0.11:80', 'SN1');
     assert.equal(guard.hasFailed('SN1', WRONG), true);
-    assert.equal((await refusal(guard.beginAttempt('127.0.0.11:80', WRONG))).reason, 'credential_failed_before');
+    assert.equal(
+      (await refusal(guard.beginAttempt('127.0.0.11:80', WRONG))).reason,
+      'credential_failed_before',
+    );
   });
 
   it('merges host and serial records when both exist, keeping the stricter view', async () => {

@@ -42,7 +42,11 @@ function status(httpStatus: number, body: string | null): IsapiStatus {
 
 describe('readLockInfo', () => {
   it('reads a lock with its remaining seconds and no retries left', () => {
-    assert.deepEqual(readLockInfo(parseXml(USER_CHECK_LOCKED)), { locked: true, unlockInSeconds: 187, retriesLeft: 0 });
+    assert.deepEqual(readLockInfo(parseXml(USER_CHECK_LOCKED)), {
+      locked: true,
+      unlockInSeconds: 187,
+      retriesLeft: 0,
+    });
   });
 
   it('reads the attempts left before a lock', () => {
@@ -122,7 +126,10 @@ describe('readIsapiStatus', () => {
 describe('isOkStatus', () => {
   it('accepts statusCode 1, statusCode 0 and userCheck statusValue 200', () => {
     assert.equal(isOkStatus(status(200, PUT_OK)), true);
-    assert.equal(isOkStatus(status(200, '<ResponseStatus><statusCode>0</statusCode></ResponseStatus>')), true);
+    assert.equal(
+      isOkStatus(status(200, '<ResponseStatus><statusCode>0</statusCode></ResponseStatus>')),
+      true,
+    );
     assert.equal(isOkStatus(status(200, USER_CHECK_OK)), true);
   });
 

@@ -32,7 +32,9 @@ describe('parseXml', () => {
   });
 
   it('accepts real firmware framing: declaration with a space before ?>, CRLF, a byte order mark', () => {
-    const root = parseXml('\uFEFF<?xml version="1.0" encoding="UTF-8" ?>\r\n<userCheck>\r\n<statusValue>200</statusValue>\r\n</userCheck>\r\n');
+    const root = parseXml(
+      '\uFEFF<?xml version="1.0" encoding="UTF-8" ?>\r\n<userCheck>\r\n<statusValue>200</statusValue>\r\n</userCheck>\r\n',
+    );
     assert.equal(root.intAt('statusValue'), 200);
   });
 
@@ -52,11 +54,14 @@ describe('parseXml', () => {
 
   it('refuses bodies over the size cap before parsing them', () => {
     const big = `<a>${'x'.repeat(2000)}</a>`;
-    assert.throws(() => parseXml(big, { maxBytes: 1000 }), (err: unknown) => {
-      assert.ok(err instanceof BodyTooLargeError);
-      assert.equal(err.limitBytes, 1000);
-      return true;
-    });
+    assert.throws(
+      () => parseXml(big, { maxBytes: 1000 }),
+      (err: unknown) => {
+        assert.ok(err instanceof BodyTooLargeError);
+        assert.equal(err.limitBytes, 1000);
+        return true;
+      },
+    );
     assert.equal(parseXml(big, { maxBytes: 5000 }).text.length, 2000);
   });
 
@@ -66,7 +71,13 @@ describe('parseXml', () => {
   });
 
   it('gives XmlParseError for malformed input, HTML and text', () => {
-    for (const bad of ['<a><b></a>', '<html><body><br></body></html>', 'Unauthorized', '', '<a></a><b></b>']) {
+    for (const bad of [
+      '<a><b></a>',
+      '<html><body><br></body></html>',
+      'Unauthorized',
+      '',
+      '<a></a><b></b>',
+    ]) {
       assert.throws(() => parseXml(bad), XmlParseError, bad);
     }
   });
@@ -81,7 +92,9 @@ describe('parseXml', () => {
   });
 
   it('finds nested capability fields wherever they sit', () => {
-    const root = parseXml('<SecurityCap><SecurityLimits><LoginPasswordLenLimit min="1" max="16"/></SecurityLimits></SecurityCap>');
+    const root = parseXml(
+      '<SecurityCap><SecurityLimits><LoginPasswordLenLimit min="1" max="16"/></SecurityLimits></SecurityCap>',
+    );
     assert.equal(root.find('LoginPasswordLenLimit')?.attributes.max, '16');
     assert.equal(root.find('missing'), undefined);
   });
@@ -115,7 +128,9 @@ describe('parseXmlInt', () => {
 
 describe('serializeXml and withChild', () => {
   it('writes back what was parsed, escaping text, with a replaced child', () => {
-    const root = parseXml('<InputProxyChannel xmlns="urn:x"><id>2</id><src><userName>a&amp;b</userName></src></InputProxyChannel>');
+    const root = parseXml(
+      '<InputProxyChannel xmlns="urn:x"><id>2</id><src><userName>a&amp;b</userName></src></InputProxyChannel>',
+    );
     const src = root.child('src')!;
     const updated = withChild(root, withChild(src, new XmlElement('password', {}, [], 'p<w>&"')));
     const xml = serializeXml(updated);

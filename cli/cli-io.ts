@@ -1,0 +1,30 @@
+import type { LoginGuard } from '../lib/isapi/login-guard';
+
+/** What a CLI command needs from its process, injectable so commands run inside tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Default: the process-wide guard. Tests pass their own, as if each run were its own process. */
+  loginGuard?: LoginGuard;
+}
+
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  authFailed: 3,
+  locked: 4,
+  unreachable: 5,
+  deviceError: 6,
+} as const;
+
+/** A command-line mistake; the message is shown with the usage text and exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export function writeLine(stream: NodeJS.WritableStream, text: string): void {
+  stream.write(`${text}\n`);
+}

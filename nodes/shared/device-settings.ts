@@ -1,0 +1,64 @@
+/**
+ * Reads a migrated `hik-device` config into validated settings. Pure, no Node-RED: the node
+ * turns a problem into one translated warning, the editor repeats the same rules in its
+ * validators (hik-device.html).
+ */
+import { isIP } from 'node:net';
+import type { HikDeviceSettings, HikProtocol } from './types';
+import type { NodeConfig } from './migrations';
+
+/** The field that made a config unusable; also the catalog key `hik-device.validation.<field>`. */
+export type DeviceConfigProblem = 'host' | 'port' | 'protocol' | 'username' | 'serial';
+
+export type DeviceSettingsResult =
+  | { readonly ok: true; readonly settings: HikDeviceSettings }
+  | { readonly ok: false; readonly problem: DeviceConfigProblem };
+
+const HOSTNAME =
+  /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const SERIAL = /^[\x21-\x7e]{1,64}$/;
+
+export function isValidHost(value: unknown): value is string {
+  return typeof value === 'string' && (isIP(value) !== 0 || HOSTNAME.test(value));
+}
+
+export function parsePort(value: unknown): number | null {
+  const n = typeof value === 'string' && /^\d{1,5}$/.test(value.trim()) ? Number(value) : value;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535 ? n : null;
+}
+
+function isProtocol(value: unknown): value is HikProtocol {
+  return value === 'https' || value === 'http';
+}
+
+function isValidUsername(value: unknown): value is string {
+  return typeof value === 'string' && value.trim() !== '' && value.length <= 64 && !CONTROL.test(value);
+}
+
+/** null when not known yet (empty), undefined when unusable. */
+function readSerial(value: unknown): string | null | undefined {
+  if (value === undefined || value === null || value === '') return null;
+  return typeof value === 'string' && SERIAL.test(value) ? value : undefined;
+}
+
+export function readDeviceSettings(config: NodeConfig): DeviceSettingsResult {
+  const { host, protocol, username } = config;
+  if (!isValidHost(host)) return { ok: false, problem: 'host' };
+  if (!isProtocol(protocol)) return { ok: false, problem: 'protocol' };
+  const port = parsePort(config.port);
+  if (port === null) return { ok: false, problem: 'port' };
+  if (!isValidUsername(username)) return { ok: false, problem: 'username' };
+  const serial = readSerial(config.serial);
+  if (serial === undefined) return { ok: false, problem: 'serial' };
+  const settings: HikDeviceSettings = Object.freeze({
+    name: typeof config.name === 'string' ? config.name : '',
+    host,
+    port,
+    protocol,
+    username,
+    serial,
+  });
+  return { ok: true, settings };
+}

@@ -1,0 +1,89 @@
+/**
+ * Versioned node configurations. Every node type keeps a chain of pure `{ version, up }` steps;
+ * its constructor runs `migrate(def, chain)` before reading anything, and registers the chain's
+ * `current` as an exported setting (`<camelCasedType>Version`) so the editor stamps new nodes
+ * with it. A config without `version` is version 0. A field never changes meaning: a step may
+ * add fields or move a value to a new field, never reinterpret an old one.
+ */
+import { InvalidArgumentError } from '../../lib/errors';
+
+export type NodeConfig = Readonly<Record<string, unknown>>;
+
+export interface Migration {
+  /** The version this step produces; it runs on configs older than this. */
+  readonly version: number;
+  /** Pure: returns a new object, never mutates its input. `version` is set by `migrate`. */
+  up(config: NodeConfig): Record<string, unknown>;
+}
+
+export interface MigrationChain {
+  readonly current: number;
+  readonly steps: readonly Migration[];
+}
+
+/** Checks that steps are numbered 1, 2, 3… with no gap, so a missing step fails at load. */
+export function defineMigrations(steps: readonly Migration[]): MigrationChain {
+  steps.forEach((step, index) => {
+    if (step.version !== index + 1) {
+      throw new InvalidArgumentError(
+        `migration steps must be numbered 1, 2, 3…; step ${index + 1} says version ${step.version}`,
+      );
+    }
+  });
+  return Object.freeze({ current: steps.length, steps: Object.freeze([...steps]) });
+}
+
+/** The version a stored config claims: missing means 0; anything but a whole number >= 0 throws. */
+export function configVersion(config: NodeConfig): number {
+  const version = config.version;
+  if (version === undefined || version === null || version === '') return 0;
+  const parsed = typeof version === 'string' ? Number(version) : version;
+  if (typeof parsed !== 'number' || !Number.isInteger(parsed) || parsed < 0) {
+    throw new InvalidArgumentError('config version must be a whole number >= 0');
+  }
+  return parsed;
+}
+
+/** A config saved by a newer release of this package than the one running. */
+export class NewerConfigVersionError extends InvalidArgumentError {
+  constructor(
+    readonly foundVersion: number,
+    readonly supportedVersion: number,
+  ) {
+    super(`config version ${foundVersion} is newer than this release supports (${supportedVersion})`);
+  }
+}
+
+/** Runs every step newer than the config's version, in order; returns a new object. */
+export function migrate(config: NodeConfig, chain: MigrationChain): Record<string, unknown> {
+  const from = configVersion(config);
+  if (from > chain.current) throw new NewerConfigVersionError(from, chain.current);
+  let migrated: Record<string, unknown> = { ...config };
+  for (const step of chain.steps) {
+    if (step.version > from) migrated = { ...step.up(migrated), version: step.version };
+  }
+  return migrated;
+}
+
+// ---- hik-device -------------------------------------------------------------------------------
+
+export const HIK_DEVICE_DEFAULT_PORTS = Object.freeze({ https: 443, http: 80 });
+
+/** 0 -> 1: configs from before versioning get every missing field's default. */
+const hikDeviceV1: Migration = {
+  version: 1,
+  up(config) {
+    const protocol = config.protocol ?? 'https';
+    return {
+      ...config,
+      name: config.name ?? '',
+      protocol,
+      port:
+        config.port ?? (protocol === 'http' ? HIK_DEVICE_DEFAULT_PORTS.http : HIK_DEVICE_DEFAULT_PORTS.https),
+      username: config.username ?? 'admin',
+      serial: config.serial ?? '',
+    };
+  },
+};
+
+export const hikDeviceMigrations = defineMigrations([hikDeviceV1]);

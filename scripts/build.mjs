@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Builds the publishable tree in dist/: compiles TypeScript, then puts every non-TS file that
+// Node-RED reads beside the built .js files.
+//
+//   dist/nodes/<type>/<type>.js            compiled runtime
+//   dist/nodes/<type>/<type>.html          editor, copied
+//   dist/nodes/<type>/locales/<lang>/…     catalog (with the shared errors.* block merged) + help
+//   dist/nodes/<type>/icons/…              icons/ copied here: Node-RED's registry looks for a
+//                                          package's icons only in an `icons` folder beside each
+//                                          file named in package.json "node-red".nodes/plugins
+//   dist/sim/tls/*.pem                     the simulator's test certificates
+// (Node-RED reads examples from <package>/examples, so they are shipped as they are.)
+//
+// Plain Node ESM, no dependencies beyond typescript in node_modules.
+import { spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const require = createRequire(import.meta.url);
+
+/** Folders whose node/plugin assets (editor .html, locales/) are copied. */
+const ASSET_ROOTS = ['nodes', 'plugins'];
+/** Catalogs merged into every node catalog of the same language, then not copied themselves. */
+const SHARED_LOCALES = join(root, 'nodes', 'shared', 'locales');
+
+function fail(message) {
+  console.error(`build: ${message}`);
+  process.exit(1);
+}
+
+function walk(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(full));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out;
+}
+
+function copyFile(from, to) {
+  mkdirSync(dirname(to), { recursive: true });
+  cpSync(from, to);
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return fail(`${relative(root, file)}: ${err.message}`);
+  }
+}
+
+function isPlainObject(value) {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Shared catalogs by language: { 'en-US': { errors: {…} } }. */
+function loadSharedCatalogs() {
+  const byLang = new Map();
+  if (!existsSync(SHARED_LOCALES)) return byLang;
+  for (const lang of readdirSync(SHARED_LOCALES)) {
+    const merged = {};
+    for (const file of walk(join(SHARED_LOCALES, lang)).filter((f) => f.endsWith('.json'))) {
+      for (const [key, value] of Object.entries(readJson(file))) {
+        if (key in merged) fail(`shared catalog key "${key}" is defined twice in ${lang}`);
+        merged[key] = value;
+      }
+    }
+    byLang.set(lang, merged);
+  }
+  return byLang;
+}
+
+function mergeCatalog(file, shared) {
+  const catalog = readJson(file);
+  if (!isPlainObject(catalog)) fail(`${relative(root, file)}: a catalog must be a JSON object`);
+  for (const [key, value] of Object.entries(shared)) {
+    if (key in catalog) fail(`${relative(root, file)} defines "${key}", which the shared catalog owns`);
+    catalog[key] = value;
+  }
+  return `${JSON.stringify(catalog, null, 2)}\n`;
+}
+
+function step(title, fn) {
+  console.log(`build: ${title}`);
+  fn();
+}
+
+step('clean dist/', () => rmSync(dist, { recursive: true, force: true }));
+
+step('tsc -p tsconfig.build.json', () => {
+  const tsc = require.resolve('typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.error) fail(`tsc did not run: ${result.error.message}`);
+  if (result.status !== 0) fail(`tsc failed (exit ${result.status ?? result.signal})`);
+});
+
+step('copy editor html and locales (shared catalogs merged)', () => {
+  const shared = loadSharedCatalogs();
+  for (const assetRoot of ASSET_ROOTS) {
+    const base = join(root, assetRoot);
+    if (!existsSync(base)) continue;
+    for (const file of walk(base)) {
+      if (file.startsWith(SHARED_LOCALES + sep)) continue;
+      const rel = relative(root, file);
+      const parts = rel.split(sep);
+      const localeAt = parts.indexOf('locales');
+      const isLocale = localeAt !== -1;
+      if (!isLocale && !file.endsWith('.html')) continue;
+      const target = join(dist, rel);
+      // locales/<lang>/<type>.json is the node's catalog: it gets the shared blocks for its language.
+      const lang = isLocale ? parts[localeAt + 1] : undefined;
+      const isCatalog = isLocale && parts.length === localeAt + 3 && file.endsWith('.json');
+      if (isCatalog && shared.has(lang)) {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, mergeCatalog(file, shared.get(lang)));
+      } else {
+        copyFile(file, target);
+      }
+    }
+  }
+});
+
+step('copy icons/ beside every node and plugin file', () => {
+  const pkg = readJson(join(root, 'package.json'));
+  const declared = { ...pkg['node-red']?.nodes, ...pkg['node-red']?.plugins };
+  const iconsDir = join(root, 'icons');
+  const hasIcons = existsSync(iconsDir) && readdirSync(iconsDir).some((f) => !f.endsWith('.md'));
+  for (const [type, file] of Object.entries(declared)) {
+    const built = join(root, file);
+    if (!existsSync(built))
+      fail(`package.json node-red entry "${type}" points at ${file}, which the build did not produce`);
+    if (!built.startsWith(dist + sep)) fail(`package.json node-red entry "${type}" must point into dist/`);
+    if (hasIcons) copyIcons(iconsDir, join(dirname(built), 'icons'));
+  }
+});
+
+step("copy the simulator's test certificates", () => {
+  const tls = join(root, 'sim', 'tls');
+  for (const file of walk(tls).filter((f) => f.endsWith('.pem')))
+    copyFile(file, join(dist, relative(root, file)));
+});
+
+function copyIcons(from, to) {
+  for (const file of walk(from)) {
+    if (file.endsWith('.md')) continue;
+    copyFile(file, join(to, relative(from, file)));
+  }
+}
+
+const fileCount = walk(dist).filter((f) => statSync(f).isFile()).length;
+console.log(`build: done, ${fileCount} files in dist/`);

@@ -1,0 +1,352 @@
+#!/usr/bin/env node
+// `npm test`: every check this package has, inside a private network namespace.
+//
+//   node scripts/test.mjs                  everything, both legs
+//   node scripts/test.mjs --leg 20         one leg only (20: Node 20 + node-red 4, 22: Node 22 + node-red 5)
+//   node scripts/test.mjs --grep digest    any argument not listed here goes to mocha (also after `--`)
+//   node scripts/test.mjs --no-checks      skip tsc/eslint/prettier (not allowed when CI is set)
+//
+// Outside the namespace (downloads allowed): fetch the Node 22 binary into .cache/node22 if missing,
+// then re-run this script under `unshare` in a fresh network namespace with only `lo` up (root:
+// `unshare --net`, otherwise `unshare -rn`). The inner run checks it really is isolated, then runs
+// in order, stopping at the first failure: tsc --noEmit, eslint, prettier --check, build, mocha on
+// Node 20 with HIK_GUARD_NODE_RED=node-red, mocha on Node 22 with HIK_GUARD_NODE_RED=node-red-5.
+// The outer process prints the last line, `N passed, N failed`, summed over the legs (a failed
+// check or a crashed leg counts as one failure). If no namespace can be made the suite runs
+// without one after a loud warning, except when CI is set: then it fails.
+//
+// Environment: HIK_GUARD_LEG_TIMEOUT_S (default 600) bounds each mocha leg, HIK_GUARD_NODE20 names
+// another Node 20 binary. Set by this script for mocha: HIK_GUARD_NODE_RED, HIK_GUARD_LEG,
+// HIK_GUARD_EXPECT_NODE_RED_MAJOR, HIK_GUARD_SUMMARY_FILE; internal: HIK_GUARD_NETNS,
+// HIK_GUARD_HOST_NETNS, HIK_GUARD_RESULT_FILE.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const self = fileURLToPath(import.meta.url);
+const node22 = join(root, '.cache', 'node22', 'node_modules', '.bin', 'node');
+const LEGS = {
+  20: { nodeMajor: 20, nodeRed: 'node-red', nodeRedMajor: 4 },
+  22: { nodeMajor: 22, nodeRed: 'node-red-5', nodeRedMajor: 5 },
+};
+const STEP_TIMEOUT_MS = 5 * 60 * 1000;
+const LEG_TIMEOUT_MS = Number(process.env.HIK_GUARD_LEG_TIMEOUT_S ?? 600) * 1000;
+const isCi = Boolean(process.env.CI);
+
+function header(text) {
+  console.log(`\n==> ${text}`);
+}
+
+function warnLoudly(lines) {
+  const bar = '!'.repeat(78);
+  console.error([bar, ...lines.map((l) => `!!! ${l}`), bar].join('\n'));
+}
+
+function parseArgs(argv) {
+  const options = { legs: ['20', '22'], checks: true, mocha: [], help: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i];
+    if (arg === '--') {
+      options.mocha.push(...argv.slice(i + 1));
+      break;
+    } else if (arg === '--leg' || arg.startsWith('--leg=')) {
+      const value = arg === '--leg' ? argv[++i] : arg.slice('--leg='.length);
+      if (!(value in LEGS)) throw new Error(`--leg takes ${Object.keys(LEGS).join(' or ')}, not ${value}`);
+      options.legs = [value];
+    } else if (arg === '--no-checks') {
+      if (isCi) throw new Error('--no-checks is not allowed when CI is set');
+      options.checks = false;
+    } else if (arg === '--help' || arg === '-h') {
+      options.help = true;
+    } else {
+      options.mocha.push(arg);
+    }
+  }
+  return options;
+}
+
+/** Runs a command to completion with inherited output; kills its whole process group on timeout. */
+function run(command, args, { env = process.env, timeoutMs = STEP_TIMEOUT_MS } = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit', detached: true });
+    let timedOut = false;
+    const killGroup = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // the group is already gone
+      }
+    };
+    const onSignal = (signal) => {
+      killGroup(signal);
+      process.exitCode = 130;
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      console.error(`\n${command} ${args.join(' ')}: still running after ${timeoutMs / 1000} s, killing it`);
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), 5000).unref();
+    }, timeoutMs);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      console.error(`${command}: ${err.message}`);
+      resolvePromise({ code: 127, timedOut });
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      // Leftovers of the group (servers a test forgot) must not outlive the step.
+      killGroup('SIGKILL');
+      resolvePromise({ code: timedOut ? 124 : (code ?? (signal ? 128 : 1)), timedOut });
+    });
+  });
+}
+
+function nodeMajor(binary) {
+  const result = spawnSync(binary, ['--version'], { encoding: 'utf8' });
+  const match = /^v(\d+)\./.exec(result.stdout ?? '');
+  return match ? Number(match[1]) : null;
+}
+
+function printResult(result) {
+  console.log(`${result.passed} passed, ${result.failed} failed`);
+}
+
+// ---- outside the namespace ----------------------------------------------------------------------
+
+async function ensureNode22() {
+  header('Node 22 runtime (.cache/node22)');
+  if (existsSync(node22) && nodeMajor(node22) === 22) {
+    console.log(`present: ${node22}`);
+    return true;
+  }
+  const pkg = `node-${process.platform}-${process.arch}@22`;
+  const npmCli = process.env.npm_execpath;
+  const [command, prefixArgs] = npmCli && npmCli.endsWith('.js') ? [process.execPath, [npmCli]] : ['npm', []];
+  const args = [...prefixArgs, 'install', '--no-save', '--ignore-scripts', '--prefix', '.cache/node22', pkg];
+  console.log(`fetching ${pkg} with npm`);
+  const { code } = await run(command, args);
+  if (code !== 0 || nodeMajor(node22) !== 22) {
+    console.error(`could not get a Node 22 binary at ${node22}`);
+    return false;
+  }
+  return true;
+}
+
+/** unshare flags that give a namespace where `ip link set lo up` works, or null. */
+function namespaceFlags() {
+  const candidates =
+    process.getuid?.() === 0
+      ? [['--net'], ['--user', '--map-root-user', '--net']]
+      : [['--user', '--map-root-user', '--net']];
+  const reasons = [];
+  for (const flags of candidates) {
+    const probe = spawnSync('unshare', [...flags, '--', 'ip', 'link', 'set', 'lo', 'up'], {
+      encoding: 'utf8',
+    });
+    if (probe.status === 0) return { flags, reasons };
+    reasons.push(
+      `unshare ${flags.join(' ')}: ${probe.error?.message ?? (probe.stderr.trim() || `exit ${probe.status}`)}`,
+    );
+  }
+  return { flags: null, reasons };
+}
+
+async function outer(argv) {
+  const options = parseArgs(argv);
+  if (options.help) {
+    const lines = readFileSync(self, 'utf8').split('\n').slice(1);
+    const usage = lines.slice(
+      0,
+      lines.findIndex((l) => !l.startsWith('//')),
+    );
+    console.log(usage.map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    return 0;
+  }
+  console.log(
+    `hik-guard tests: legs ${options.legs.join(', ')}${options.mocha.length ? `, mocha ${options.mocha.join(' ')}` : ''}${isCi ? ' (CI)' : ''}`,
+  );
+  if (options.legs.includes('22') && !(await ensureNode22())) return finish({ passed: 0, failed: 1 }, 1);
+
+  header('network namespace (only lo)');
+  const { flags, reasons } = namespaceFlags();
+  const resultDir = mkdtempSync(join(tmpdir(), 'hik-guard-test-'));
+  const resultFile = join(resultDir, 'result.json');
+  const env = { ...process.env, HIK_GUARD_RESULT_FILE: resultFile };
+  let command;
+  let args;
+  if (flags) {
+    console.log(`entering: unshare ${flags.join(' ')}`);
+    env.HIK_GUARD_NETNS = '1';
+    env.HIK_GUARD_HOST_NETNS = readlinkSync('/proc/self/ns/net');
+    [command, args] = ['unshare', [...flags, '--', process.execPath, self, ...argv]];
+  } else if (isCi) {
+    console.error(reasons.join('\n'));
+    console.error('CI is set: refusing to run the tests without a private network namespace');
+    rmSync(resultDir, { recursive: true, force: true });
+    return finish({ passed: 0, failed: 1 }, 1);
+  } else {
+    warnLoudly([
+      "NO NETWORK NAMESPACE: the tests run on this machine's real network.",
+      ...reasons,
+      'Install iproute2 and util-linux, or allow unprivileged user namespaces.',
+    ]);
+    env.HIK_GUARD_NETNS = 'none';
+    [command, args] = [process.execPath, [self, ...argv]];
+  }
+  // The inner run bounds each of its steps; this outer bound only catches a wedged namespace.
+  const { code } = await run(command, args, { env, timeoutMs: 2 * LEG_TIMEOUT_MS + 4 * STEP_TIMEOUT_MS });
+  let result = { passed: 0, failed: 1 };
+  try {
+    result = JSON.parse(readFileSync(resultFile, 'utf8'));
+  } catch {
+    console.error('the inner test run left no result; counting it as one failure');
+  }
+  rmSync(resultDir, { recursive: true, force: true });
+  if (code !== 0 && result.failed === 0) result.failed = 1;
+  return finish(result, code !== 0 || result.failed > 0 ? code || 1 : 0);
+}
+
+function finish(result, code) {
+  printResult(result);
+  return code;
+}
+
+// ---- inside the namespace -----------------------------------------------------------------------
+
+function verifyNamespace() {
+  header('checking isolation');
+  const hostNs = process.env.HIK_GUARD_HOST_NETNS;
+  const ownNs = readlinkSync('/proc/self/ns/net');
+  if (!hostNs || hostNs === ownNs) throw new Error(`still in the host network namespace (${ownNs})`);
+  const up = spawnSync('ip', ['link', 'set', 'lo', 'up'], { encoding: 'utf8' });
+  if (up.status !== 0) throw new Error(`ip link set lo up failed: ${up.stderr || up.error?.message}`);
+  const links = spawnSync('ip', ['-o', 'link'], { encoding: 'utf8' });
+  if (links.status !== 0) throw new Error(`ip -o link failed: ${links.stderr || links.error?.message}`);
+  const lines = links.stdout.split('\n').filter((l) => l.trim() !== '');
+  const names = lines.map((l) => /^\d+:\s*([^:@\s]+)/.exec(l)?.[1] ?? l);
+  if (names.length !== 1 || names[0] !== 'lo') {
+    throw new Error(`expected only lo in the namespace, found: ${names.join(', ')}`);
+  }
+  if (!/<[^>]*\bUP\b[^>]*>/.test(lines[0])) throw new Error(`lo is not up: ${lines[0]}`);
+  console.log(`isolated (${ownNs}, host ${hostNs}): only lo, up`);
+}
+
+async function inner(argv) {
+  const options = parseArgs(argv);
+  const resultFile = process.env.HIK_GUARD_RESULT_FILE;
+  if (!resultFile) throw new Error('run scripts/test.mjs itself; the inner run needs HIK_GUARD_RESULT_FILE');
+  const total = { passed: 0, failed: 0, pending: 0 };
+  const save = () => writeFileSync(resultFile, `${JSON.stringify(total)}\n`);
+  save();
+
+  if (process.env.HIK_GUARD_NETNS === '1') {
+    try {
+      verifyNamespace();
+    } catch (err) {
+      console.error(`aborting: ${err.message}`);
+      total.failed = 1;
+      save();
+      return 1;
+    }
+  } else if (isCi) {
+    console.error('aborting: CI is set and this run is not in a private network namespace');
+    total.failed = 1;
+    save();
+    return 1;
+  } else {
+    warnLoudly(['running WITHOUT a private network namespace']);
+  }
+
+  const node = process.execPath;
+  const bin = (path) => join(root, 'node_modules', path);
+  const checks = [
+    [
+      'typecheck: tsc --noEmit -p tsconfig.json',
+      [bin('typescript/bin/tsc'), '--noEmit', '-p', 'tsconfig.json'],
+    ],
+    ['lint: eslint .', [bin('eslint/bin/eslint.js'), '.']],
+    ['format: prettier --check .', [bin('prettier/bin/prettier.cjs'), '--check', '.']],
+  ];
+  const steps = [
+    ...(options.checks ? checks : []),
+    ['build: scripts/build.mjs', [join(root, 'scripts', 'build.mjs')]],
+  ];
+  for (const [title, args] of steps) {
+    header(title);
+    const { code } = await run(node, args);
+    if (code !== 0) {
+      console.error(`${title.split(':')[0]} failed (exit ${code})`);
+      total.failed += 1;
+      save();
+      return code;
+    }
+  }
+
+  for (const leg of options.legs) {
+    const spec = LEGS[leg];
+    const binary = leg === '22' ? node22 : (process.env.HIK_GUARD_NODE20 ?? process.execPath);
+    header(`mocha leg ${leg}: Node ${spec.nodeMajor} + ${spec.nodeRed} (${binary})`);
+    const major = nodeMajor(binary);
+    if (major !== spec.nodeMajor) {
+      console.error(
+        `leg ${leg} needs Node ${spec.nodeMajor}, ${binary} is Node ${major ?? '?'} (see HIK_GUARD_NODE20)`,
+      );
+      total.failed += 1;
+      save();
+      return 1;
+    }
+    const summaryFile = join(dirname(resultFile), `leg-${leg}.json`);
+    rmSync(summaryFile, { force: true });
+    const env = {
+      ...process.env,
+      HIK_GUARD_NODE_RED: spec.nodeRed,
+      HIK_GUARD_LEG: leg,
+      HIK_GUARD_EXPECT_NODE_RED_MAJOR: String(spec.nodeRedMajor),
+      HIK_GUARD_SUMMARY_FILE: summaryFile,
+    };
+    const mochaArgs = [
+      bin('mocha/bin/mocha.js'),
+      '--reporter',
+      join(root, 'test', 'support', 'summary-reporter.cjs'),
+      ...options.mocha,
+    ];
+    const { code, timedOut } = await run(binary, mochaArgs, { env, timeoutMs: LEG_TIMEOUT_MS });
+    let counts = null;
+    try {
+      counts = JSON.parse(readFileSync(summaryFile, 'utf8'));
+    } catch {
+      // no summary: mocha crashed before or while running
+    }
+    const passed = counts?.passed ?? 0;
+    let failed = counts?.failed ?? 0;
+    if (code !== 0 && failed === 0) failed = 1; // crashed, timed out or failed outside a test
+    total.passed += passed;
+    total.failed += failed;
+    total.pending += counts?.pending ?? 0;
+    save();
+    const note = timedOut ? ' (timed out)' : counts ? '' : ' (no summary from mocha)';
+    console.log(`leg ${leg}: ${passed} passed, ${failed} failed, ${counts?.pending ?? 0} pending${note}`);
+    if (code !== 0 || failed > 0) return code || 1;
+  }
+  return 0;
+}
+
+// ---- main ---------------------------------------------------------------------------------------
+
+const argv = process.argv.slice(2);
+try {
+  process.exitCode = process.env.HIK_GUARD_NETNS ? await inner(argv) : await outer(argv);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : String(err));
+  if (!process.env.HIK_GUARD_NETNS) printResult({ passed: 0, failed: 1 });
+  process.exitCode = 1;
+}

@@ -1,0 +1,87 @@
+/**
+ * A set of simulated devices, each on its own loopback address (127.0.0.11, .12, … by default),
+ * started together and stopped together: `stop()` closes every listener and destroys every socket.
+ */
+import { InvalidArgumentError } from '../lib/errors';
+import { demoFleet, type SimFleetMember } from './demo-fleet';
+import { loopbackAddressAt } from './loopback-address';
+import { SimDevice } from './sim-device';
+
+export interface SimFleetOptions {
+  /** Default: `demoFleet()` (3 cameras + 1 NVR). */
+  devices?: SimFleetMember[];
+  /** First address; member i gets base + i unless it names its own host. Default 127.0.0.11. */
+  baseAddress?: string;
+  /** Default 80 (443 with https) when running as root, else 8080 (8443); 0 = ephemeral. */
+  port?: number;
+  /** Serve HTTPS (test certificates) instead of HTTP, unless a member says otherwise. */
+  https?: boolean;
+  /** Clock for every member that has none of its own. */
+  clock?: () => number;
+}
+
+export const DEFAULT_BASE_ADDRESS = '127.0.0.11';
+
+export class SimFleet {
+  private constructor(readonly devices: readonly SimDevice[]) {}
+
+  static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
+    const members = options.devices ?? demoFleet();
+    const base = options.baseAddress ?? DEFAULT_BASE_ADDRESS;
+    const entries = members.map((member, i) => ({
+      i,
+      member,
+      device: new SimDevice({
+        ...member,
+        ...(member.clock || !options.clock ? {} : { clock: options.clock }),
+      }),
+    }));
+    const fleet = new SimFleet(entries.map((entry) => entry.device));
+    try {
+      // Cameras first: an NVR's channels need their final addresses and ports.
+      const order = entries.toSorted((a, b) => Number(!!a.member.channelsTo) - Number(!!b.member.channelsTo));
+      for (const { i, member, device } of order) {
+        const host = member.host ?? loopbackAddressAt(base, i);
+        if (host === null) throw new InvalidArgumentError(`baseAddress + ${i} leaves 127.0.0.0/8`);
+        const https = member.https ?? options.https ?? false;
+        await device.listen({ host, port: member.port ?? options.port ?? defaultPort(https), https });
+        for (const target of member.channelsTo ?? []) fleet.linkChannel(device, target, members);
+      }
+    } catch (err) {
+      await fleet.stop();
+      throw err;
+    }
+    return fleet;
+  }
+
+  bySerial(serialNumber: string): SimDevice | undefined {
+    return this.devices.find((d) => d.serialNumber === serialNumber);
+  }
+
+  /** Closes every device; resolves once all listeners are closed. */
+  async stop(): Promise<void> {
+    await Promise.all(this.devices.map((d) => d.close()));
+  }
+
+  private linkChannel(nvr: SimDevice, index: number, members: readonly SimFleetMember[]): void {
+    const camera = this.devices.at(index);
+    const password = members[index]?.adminPassword;
+    if (!camera || camera === nvr || camera.host === null || camera.port === null || password == null) {
+      throw new InvalidArgumentError(`channelsTo: member ${index} is not a started, activated camera`);
+    }
+    nvr.addChannel({
+      ipAddress: camera.host,
+      managePortNo: camera.port,
+      https: camera.https,
+      userName: 'admin',
+      password,
+      model: camera.profile.identity.model,
+    });
+  }
+}
+
+function defaultPort(https: boolean): number {
+  const root = process.getuid?.() === 0;
+  if (https) return root ? 443 : 8443;
+  return root ? 80 : 8080;
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import {
+  configVersion,
+  defineMigrations,
+  hikDeviceMigrations,
+  migrate,
+  NewerConfigVersionError,
+  type Migration,
+} from '../../../nodes/shared/migrations';
+
+describe('config migrations', () => {
+  describe('the framework', () => {
+    const chain = defineMigrations([
+      { version: 1, up: (c) => ({ ...c, a: c.a ?? 'a' }) },
+      { version: 2, up: (c) => ({ ...c, b: `${String(c.a)}+b` }) },
+    ]);
+
+    it('treats a config without version as version 0 and runs every step in order', () => {
+      assert.deepEqual(migrate({ id: 'n1' }, chain), { id: 'n1', a: 'a', b: 'a+b', version: 2 });
+    });
+
+    it('runs only the steps newer than the config', () => {
+      assert.deepEqual(migrate({ a: 'x', version: 1 }, chain), { a: 'x', b: 'x+b', version: 2 });
+    });
+
+    it('leaves a current config as it is', () => {
+      assert.deepEqual(migrate({ a: 'x', b: 'y', version: 2 }, chain), { a: 'x', b: 'y', version: 2 });
+    });
+
+    it('never mutates the stored config', () => {
+      const stored = Object.freeze({ id: 'n1' });
+      migrate(stored, chain);
+      assert.deepEqual(stored, { id: 'n1' });
+    });
+
+    it('refuses a config from a newer release as an invalid argument naming both versions', () => {
+      assert.throws(
+        () => migrate({ version: 3 }, chain),
+        (err: unknown) =>
+          err instanceof NewerConfigVersionError && err.foundVersion === 3 && err.supportedVersion === 2,
+      );
+    });
+
+    it('reads version numbers saved as strings and refuses anything else', () => {
+      assert.equal(configVersion({ version: '1' }), 1);
+      assert.equal(configVersion({ version: '' }), 0);
+      for (const bad of [-1, 1.5, 'one', true, {}]) {
+        assert.throws(() => configVersion({ version: bad }), { code: 'HIK_ERR_INVALID_ARGUMENT' });
+      }
+    });
+
+    it('refuses a chain with a gap or out of order', () => {
+      const step = (version: number): Migration => ({ version, up: (c) => ({ ...c }) });
+      assert.throws(() => defineMigrations([step(1), step(3)]), { code: 'HIK_ERR_INVALID_ARGUMENT' });
+      assert.throws(() => defineMigrations([step(2)]), { code: 'HIK_ERR_INVALID_ARGUMENT' });
+      assert.equal(defineMigrations([]).current, 0);
+    });
+  });
+
+  describe('hik-device', () => {
+    const base = { id: 'dev1', type: 'hik-device', z: '', host: 'cam.lan' };
+
+    it('is at version 1', () => {
+      assert.equal(hikDeviceMigrations.current, 1);
+    });
+
+    describe('step 0 -> 1 (fixtures)', () => {
+      const step = hikDeviceMigrations.steps.find((s) => s.version === 1);
+      assert.ok(step, 'hik-device has a step to version 1');
+
+      it('fills every missing field with its default', () => {
+        assert.deepEqual(step.up(base), {
+          ...base,
+          name: '',
+          protocol: 'https',
+          port: 443,
+          username: 'admin',
+          serial: '',
+        });
+      });
+
+      it('defaults the port to 80 for http', () => {
+        assert.equal(step.up({ ...base, protocol: 'http' }).port, 80);
+      });
+
+      it('keeps every value that was set', () => {
+        const set = { ...base, name: 'n', protocol: 'http', port: 8080, username: 'ops', serial: 'SN1' };
+        assert.deepEqual(step.up(set), set);
+      });
+    });
+
+    it('full chain: an unversioned config comes out current and complete', () => {
+      assert.deepEqual(migrate(base, hikDeviceMigrations), {
+        ...base,
+        name: '',
+        protocol: 'https',
+        port: 443,
+        username: 'admin',
+        serial: '',
+        version: hikDeviceMigrations.current,
+      });
+    });
+
+    it('full chain: a current config passes through unchanged', () => {
+      const current = {
+        ...base,
+        name: 'garage',
+        protocol: 'https',
+        port: 443,
+        username: 'admin',
+        serial: '',
+        version: hikDeviceMigrations.current,
+      };
+      assert.deepEqual(migrate(current, hikDeviceMigrations), current);
+    });
+  });
+});
