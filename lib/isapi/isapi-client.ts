@@ -267,10 +267,17 @@ export class IsapiClient {
         : safeXml(reply.body, this.maxBodyBytes)
       : null;
     if (reply.status === 401) {
-      // Only unauthenticated endpoints get here; a 401 there still says something about the lock.
+      // Only unauthenticated requests get here: no credential was refused, but the body may still
+      // report a lock, and the endpoint evidently wants a login on this firmware.
       const lock = readLockInfo(xml);
-      if (lock.locked) this.guard.recordLockInfo(this.deviceKey, lock);
-      throw authFailureFromBody(xml);
+      if (lock.locked) {
+        this.guard.recordLockInfo(this.deviceKey, lock);
+        throw authFailureFromBody(xml);
+      }
+    }
+    if (reply.status >= 300 && reply.status < 400) {
+      const location = headerValues(reply.headers.location)[0] ?? 'elsewhere';
+      throw new ProtocolError(`the device redirects to ${location}; connect there (e.g. with https)`);
     }
     const status = readIsapiStatus(reply.status, xml);
     const isStatusBody = xml !== null && (xml.name === 'ResponseStatus' || status.statusCode !== null);

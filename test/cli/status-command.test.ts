@@ -99,6 +99,7 @@ describe('hik-guard status', function () {
 
   it('exits 4 without any authenticated attempt while the device is locked', async () => {
     const device = await sim.device({ maxAdminFailures: 1, lockSeconds: 900 });
+    sim.allowThirdPartyLock(device); // the first run plays someone else's mistake
     await runCli(statusArgs(device), { HIK_PW: 'Locks-It-0ut' });
     assert.equal(device.counters.locksTriggered, 1);
     const before = { failed: device.counters.failedLogins, rejected: device.counters.lockRejections };

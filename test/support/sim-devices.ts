@@ -1,7 +1,10 @@
 /**
  * Starts simulated devices on ephemeral loopback ports for one test file and stops them after
- * each test, so every socket a test opens is closed.
+ * each test, so every socket a test opens is closed. On stop it also checks, from the devices' own
+ * counters, that no test ever made the client restart a lock or cause one: only a device marked
+ * with `allowThirdPartyLock` may be locked, and then by a third party (e.g. an `outsider`).
  */
+import assert from 'node:assert/strict';
 import { IsapiClient, type IsapiClientOptions } from '../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../lib/isapi/login-guard';
 import { SimDevice, type SimDeviceOptions } from '../../sim';
@@ -11,6 +14,7 @@ export const ADMIN_PASSWORD = 'Cam3ra-Admin!';
 export class SimHarness {
   private readonly devices: SimDevice[] = [];
   private readonly clients: IsapiClient[] = [];
+  private readonly lockableByOthers = new Set<SimDevice>();
   /** A fresh guard per test: each test is its own "process" as far as login attempts go. */
   guard = new LoginGuard();
 
@@ -36,10 +40,29 @@ export class SimHarness {
     return client;
   }
 
+  /** A client of another program on this host: its own login guard, its own mistakes. */
+  outsider(device: SimDevice, options: Partial<IsapiClientOptions> = {}): IsapiClient {
+    return this.client(device, { guard: new LoginGuard(), ...options });
+  }
+
+  /** The test lets something other than the client under test lock this device. */
+  allowThirdPartyLock(device: SimDevice): void {
+    this.lockableByOthers.add(device);
+  }
+
   async stop(): Promise<void> {
+    const devices = this.devices.splice(0);
     await Promise.all(this.clients.splice(0).map((c) => c.close()));
-    await Promise.all(this.devices.splice(0).map((d) => d.close()));
+    await Promise.all(devices.map((d) => d.close()));
     this.guard = new LoginGuard();
+    const lockableByOthers = new Set(this.lockableByOthers);
+    this.lockableByOthers.clear();
+    for (const device of devices) {
+      assert.equal(device.counters.lockRejections, 0, `an attempt restarted the lock on ${device.serialNumber}`);
+      if (!lockableByOthers.has(device)) {
+        assert.equal(device.counters.locksTriggered, 0, `the client caused a lock on ${device.serialNumber}`);
+      }
+    }
   }
 }
 

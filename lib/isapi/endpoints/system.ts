@@ -1,5 +1,5 @@
 /** System endpoints: identity, activation state, reboot. */
-import { NotSupportedError, ProtocolError } from '../../errors';
+import { IsapiStatusError, NotSupportedError, ProtocolError, XmlParseError } from '../../errors';
 import type { XmlElement } from '../../xml/xml';
 import type { IsapiClient } from '../isapi-client';
 
@@ -52,14 +52,17 @@ function normaliseMac(mac: string | null): string | null {
 
 /**
  * Whether the device is activated, asked without authentication (costs no login attempt).
- * Null when the firmware does not offer the endpoint or answers without the field.
+ * Null (unknown) when the firmware does not offer the endpoint without a login, or answers
+ * something unreadable; a reported lock or an unreachable device still throws.
  */
 export async function getActivationStatus(client: IsapiClient): Promise<boolean | null> {
   try {
     const root = await client.requestXml('GET', '/SDK/activateStatus', { auth: false });
     return root.boolAt('Activated') ?? root.boolAt('activated');
   } catch (err) {
-    if (err instanceof NotSupportedError) return null;
+    if (err instanceof NotSupportedError || err instanceof XmlParseError || err instanceof ProtocolError)
+      return null;
+    if (err instanceof IsapiStatusError && err.httpStatus === 401) return null;
     throw err;
   }
 }

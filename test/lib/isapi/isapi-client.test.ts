@@ -150,21 +150,27 @@ describe('IsapiClient against the simulator', function () {
     });
 
     it('stops before the device would lock when it reports one try left', async () => {
-      const device = await sim.device({ maxAdminFailures: 2 });
-      const outsider = sim.client(device, { credential: WRONG, guard: new LoginGuard() });
-      await rejection(getDeviceInfo(outsider)); // a third party already spent one of two tries
+      const device = await sim.device({ maxAdminFailures: 3 });
+      await rejection(getDeviceInfo(sim.outsider(device, { credential: WRONG }))); // someone else spent one
       const ours = sim.client(device, { credential: { username: 'admin', password: 'Also-Wr0ng-pass' } });
       const err = await rejection(getDeviceInfo(ours));
-      assert.ok(err instanceof DeviceLockedError || err instanceof AuthFailedError);
-      assert.equal(device.counters.locksTriggered, err instanceof DeviceLockedError ? 1 : 0);
-      const refused = await rejection(getDeviceInfo(sim.client(device)));
+      assert.ok(err instanceof AuthFailedError);
+      assert.equal(err.retriesLeft, 1);
+      // Within its own budget of two, but one more failure would lock the device: nothing is sent.
+      const sent = device.counters.requests;
+      const next = sim.client(device, { credential: { username: 'admin', password: 'Third-Wr0ng-pass' } });
+      const refused = await rejection(getDeviceInfo(next));
       assert.ok(refused instanceof LoginGuardRefusedError);
+      assert.equal(refused.reason, 'failure_budget');
+      assert.equal(device.counters.requests, sent);
+      assert.equal(device.counters.locksTriggered, 0);
     });
 
     it('sends no login to a device locked by someone else, and nothing at all until the lock ends', async () => {
       let now = 1_700_000_000_000;
       const device = await sim.device({ maxAdminFailures: 1, lockSeconds: 600, clock: () => now });
-      const attacker = sim.client(device, { credential: WRONG, guard: new LoginGuard() });
+      sim.allowThirdPartyLock(device);
+      const attacker = sim.outsider(device, { credential: WRONG });
       await rejection(getDeviceInfo(attacker));
       assert.equal(device.counters.locksTriggered, 1);
 
