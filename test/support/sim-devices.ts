@@ -58,7 +58,11 @@ export class SimHarness {
     const lockableByOthers = new Set(this.lockableByOthers);
     this.lockableByOthers.clear();
     for (const device of devices) {
-      assert.equal(device.counters.lockRejections, 0, `an attempt restarted the lock on ${device.serialNumber}`);
+      assert.equal(
+        device.counters.lockRejections,
+        0,
+        `an attempt restarted the lock on ${device.serialNumber}`,
+      );
       if (!lockableByOthers.has(device)) {
         assert.equal(device.counters.locksTriggered, 0, `the client caused a lock on ${device.serialNumber}`);
       }
