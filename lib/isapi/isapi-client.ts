@@ -174,10 +174,14 @@ export class IsapiClient {
     if (reused) {
       auth = reused.auth;
     } else {
-      const probe = await this.transport.send(this.exchange(method, path, body));
+      // The probe carries no body: a body may hold passwords, and it goes out only authenticated.
+      const probe = await this.transport.send(this.exchange(method, path, undefined));
       if (probe.status !== 401) {
         attempt.inconclusive();
-        return probe;
+        if (body === undefined) return probe;
+        throw new ProtocolError(
+          `${method} ${pathOnly(path)} did not ask for authentication; nothing was sent`,
+        );
       }
       auth = this.challengeFrom(probe);
     }

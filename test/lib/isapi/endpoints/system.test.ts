@@ -1,40 +1,17 @@
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { DeviceLockedError, ProtocolError } from '../../../../lib/errors';
 import { getActivationStatus, getDeviceInfo } from '../../../../lib/isapi/endpoints/system';
-import { IsapiClient } from '../../../../lib/isapi/isapi-client';
-import { LoginGuard } from '../../../../lib/isapi/login-guard';
+import { DIGEST_CHALLENGE, ScriptedDevice } from '../../../support/scripted-device';
 
 /** Firmware variations the simulator does not model, answered by a bare loopback server. */
 describe('system endpoints on unusual firmware', () => {
-  let server: Server | undefined;
-  let client: IsapiClient | undefined;
-  afterEach(async () => {
-    await client?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    server = undefined;
-    client = undefined;
-  });
-
-  async function firmware(answer: (req: IncomingMessage, res: ServerResponse) => void): Promise<IsapiClient> {
-    const started = createServer(answer);
-    server = started;
-    await new Promise<void>((resolve) => started.listen(0, '127.0.0.1', resolve));
-    const { port } = started.address() as AddressInfo;
-    client = new IsapiClient({
-      host: '127.0.0.1',
-      port,
-      protocol: 'http',
-      credential: { username: 'admin', password: 'Any-Passw0rd' },
-      guard: new LoginGuard(),
-    });
-    return client;
-  }
+  const device = new ScriptedDevice();
+  afterEach(() => device.stop());
+  const firmware = device.start.bind(device);
 
   it('reports activation as unknown when the firmware wants a login for activateStatus', async () => {
     const c = await firmware((_req, res) => {
-      res.writeHead(401, { 'WWW-Authenticate': 'Digest realm="x", qop="auth", nonce="n"' });
+      res.writeHead(401, { 'WWW-Authenticate': DIGEST_CHALLENGE });
       res.end('<html><body>401</body></html>');
     });
     assert.equal(await getActivationStatus(c), null);
@@ -50,7 +27,7 @@ describe('system endpoints on unusual firmware', () => {
 
   it('still reports a lock seen on the unauthenticated probe', async () => {
     const c = await firmware((_req, res) => {
-      res.writeHead(401, { 'WWW-Authenticate': 'Digest realm="x", qop="auth", nonce="n"' });
+      res.writeHead(401, { 'WWW-Authenticate': DIGEST_CHALLENGE });
       res.end(
         '<userCheck><statusValue>401</statusValue><statusString>Unauthorized</statusString>' +
           '<lockStatus>lock</lockStatus><unlockTime>120</unlockTime><retryLoginTime>0</retryLoginTime></userCheck>',
