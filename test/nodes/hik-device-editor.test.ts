@@ -102,6 +102,7 @@ describe('hik-device editor', () => {
     assert.equal(validate('protocol', 'http'), true);
     assert.equal(validate('username', 'admin'), true);
     assert.equal(validate('serial', 'DS-2CD2043G2-I20230101AAWRJ12345678'), true);
+    assert.equal(validate('serial', ''), true, 'a device not contacted yet has no serial');
   });
 
   it('answers bad values with the translated message for the field', () => {
