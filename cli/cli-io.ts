@@ -18,6 +18,10 @@ export const EXIT = {
   locked: 4,
   unreachable: 5,
   deviceError: 6,
+  /** Rotation/reconcile: neither the current nor the pending password works; an owner must look. */
+  needsAttention: 7,
+  /** The vault key does not open the vault, or the vault is damaged beyond its backup. */
+  vaultUnusable: 8,
 } as const;
 
 /** A command-line mistake; the message is shown with the usage text and exit code 2. */

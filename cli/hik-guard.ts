@@ -4,21 +4,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimCommand, SIM_USAGE } from '../sim';
 import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { DISCOVER_USAGE, runDiscoverCommand } from './discover-command';
+import { RECONCILE_USAGE, runReconcileCommand } from './reconcile-command';
+import { ROTATE_USAGE, runRotateCommand } from './rotate-command';
 import { runStatusCommand, STATUS_USAGE } from './status-command';
+import { runVaultCommand, VAULT_USAGE } from './vault-command';
 
 const USAGE = `Usage: hik-guard <command> [options]
 
 Commands:
+  discover find devices on the network (SADP) and whether they are activated
   status   show a device's identity and activation state
+  rotate   rotate a device's password (enrolling it into a vault on first use)
+  reconcile settle rotations that did not finish (pending passwords in a vault)
   sim      run the simulated device fleet on loopback (for trying things out)
+  vault    list, show or export the passwords in a credential vault
 
 Run 'hik-guard <command> --help' for a command's options.`;
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  discover: { run: runDiscoverCommand, usage: DISCOVER_USAGE },
   status: { run: runStatusCommand, usage: STATUS_USAGE },
+  rotate: { run: runRotateCommand, usage: ROTATE_USAGE },
+  reconcile: { run: runReconcileCommand, usage: RECONCILE_USAGE },
   sim: { run: runSimCommand, usage: SIM_USAGE },
+  vault: { run: runVaultCommand, usage: VAULT_USAGE },
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {

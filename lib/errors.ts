@@ -174,3 +174,249 @@ export class NotActivatedError extends IsapiStatusError {
 export class NotSupportedError extends IsapiStatusError {
   override readonly code = 'HIK_ERR_NOT_SUPPORTED';
 }
+
+// ---- rotation ---------------------------------------------------------------------------------
+
+/** The device's password limits leave no room for a strong generated password. */
+export class PasswordPolicyError extends HikError {
+  override readonly code = 'HIK_ERR_PASSWORD_POLICY';
+}
+
+/** The device at the configured address is not the one the vault knows; no password was sent to it. */
+export class SerialMismatchError extends HikError {
+  override readonly code = 'HIK_ERR_SERIAL_MISMATCH';
+  constructor(
+    readonly expectedSerial: string,
+    readonly actualSerial: string,
+  ) {
+    super(`expected device ${expectedSerial} at this address but found ${actualSerial}`);
+  }
+}
+
+/** A password change over plain HTTP was asked for without the device's explicit opt-in. */
+export class HttpPasswordChangeRefusedError extends HikError {
+  override readonly code = 'HIK_ERR_HTTP_PASSWORD_CHANGE';
+  constructor(readonly serial: string) {
+    super(
+      `device ${serial} is reached over plain HTTP; changing its password there needs the per-device opt-in (or use HTTPS)`,
+    );
+  }
+}
+
+/**
+ * Neither the current nor the pending password works on the device (or it was factory-reset):
+ * nothing more is tried; an owner must look. `reason` says what was seen.
+ */
+export class NeedsAttentionError extends HikError {
+  override readonly code = 'HIK_ERR_NEEDS_ATTENTION';
+  constructor(
+    readonly serial: string,
+    readonly reason: string,
+  ) {
+    super(`device ${serial} needs attention: ${reason}`);
+  }
+}
+
+/** Another rotation or reconcile of this device is running in this process. */
+export class RotationInProgressError extends HikError {
+  override readonly code = 'HIK_ERR_ROTATION_BUSY';
+  constructor(readonly serial: string) {
+    super(`a rotation of device ${serial} is already running`);
+  }
+}
+
+/** The camera's password changed, but a recorder channel that records it was not updated or is offline. */
+export class DependentUpdateError extends HikError {
+  override readonly code = 'HIK_ERR_DEPENDENT_UPDATE';
+  constructor(
+    readonly recorderSerial: string,
+    readonly channelId: number | null,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The vault key (secret) cannot decrypt this vault file; nothing was read or changed. */
+export class WrongVaultKeyError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_KEY';
+  constructor(readonly file: string) {
+    super(`the key does not open the vault ${file}; nothing was changed`);
+  }
+}
+
+/**
+ * The vault file is torn or altered (authenticated decryption failed) and no good copy could be
+ * used. `keptCopies` names the files left untouched for inspection or manual recovery.
+ */
+export class VaultCorruptError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_CORRUPT';
+  constructor(
+    readonly file: string,
+    readonly keptCopies: string[],
+    detail: string,
+  ) {
+    super(`the vault ${file} is damaged (${detail}); kept for recovery: ${keptCopies.join(', ') || 'none'}`);
+  }
+}
+
+/** No vault file exists at this path (only read-only opens require one). */
+export class VaultNotFoundError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_NOT_FOUND';
+  constructor(readonly file: string) {
+    super(`no vault at ${file}`);
+  }
+}
+
+/** Another live process holds the vault's lock file; two writers never share one vault. */
+export class VaultLockedError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_LOCKED';
+  constructor(
+    readonly lockFile: string,
+    readonly pid: number | null,
+  ) {
+    super(`the vault is in use by ${pid === null ? 'another process' : `process ${pid}`} (lock ${lockFile})`);
+  }
+}
+
+/** Writing the vault failed (e.g. ENOSPC); the previous file is intact and memory rolled back. */
+export class VaultWriteError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_WRITE';
+  constructor(
+    readonly file: string,
+    readonly step: string,
+    readonly osCode: string | null,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `could not write the vault ${file} (${step}: ${osCode ?? 'error'}); the previous state is kept`,
+      options,
+    );
+  }
+}
+
+/** `enrol` for a serial the vault already holds. */
+export class VaultRecordExistsError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_RECORD_EXISTS';
+  constructor(readonly serial: string) {
+    super(`the vault already holds device ${serial}`);
+  }
+}
+
+/** The vault holds no record for this serial. */
+export class VaultRecordMissingError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_RECORD_MISSING';
+  constructor(readonly serial: string) {
+    super(`the vault holds no device ${serial}`);
+  }
+}
+
+/**
+ * A different pending password is already recorded for this device: it may be the one the device
+ * has now, so it is never overwritten. Reconcile the device first.
+ */
+export class VaultPendingExistsError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_PENDING';
+  constructor(readonly serial: string) {
+    super(`device ${serial} has an unresolved pending password; reconcile it first`);
+  }
+}
+
+/** Node-RED has no credential secret to derive the vault key from (encryption disabled). */
+export class VaultKeyMissingError extends HikError {
+  override readonly code = 'HIK_ERR_VAULT_NO_KEY';
+}
+
+/** A SADP socket could not be opened, bound or joined to the group (port in use, no such interface). */
+export class SadpSocketError extends HikError {
+  override readonly code = 'HIK_ERR_SADP_SOCKET';
+  constructor(
+    readonly address: string,
+    readonly port: number,
+    readonly systemCode: string | null,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+// ---- Home Assistant -------------------------------------------------------------------------
+
+/** Home Assistant refused the access token (WebSocket `auth_invalid` or REST 401). Never retried. */
+export class HaAuthInvalidError extends HikError {
+  override readonly code = 'HIK_ERR_HA_AUTH_INVALID';
+  constructor(message = 'Home Assistant refused the access token') {
+    super(message);
+  }
+}
+
+/** The token is valid but its user is not an administrator, which events and states need. */
+export class HaNotAdminError extends HikError {
+  override readonly code = 'HIK_ERR_HA_NOT_ADMIN';
+  constructor() {
+    super('the Home Assistant user of this token is not an administrator');
+  }
+}
+
+/** Home Assistant could not be reached (refused, reset, DNS, TLS) or closed before auth. */
+export class HaUnreachableError extends HikError {
+  override readonly code = 'HIK_ERR_HA_UNREACHABLE';
+}
+
+/** Home Assistant did not complete a phase in time. */
+export class HaTimeoutError extends HikError {
+  override readonly code = 'HIK_ERR_HA_TIMEOUT';
+  constructor(
+    readonly phase: 'handshake' | 'auth' | 'response',
+    readonly timeoutMs: number,
+  ) {
+    super(`Home Assistant did not complete the ${phase} within ${timeoutMs} ms`);
+  }
+}
+
+/** The WebSocket connection dropped while a command was in flight; it may or may not have run. */
+export class HaConnectionLostError extends HikError {
+  override readonly code = 'HIK_ERR_HA_CONNECTION_LOST';
+  constructor(message = 'the connection to Home Assistant was lost') {
+    super(message);
+  }
+}
+
+/** Home Assistant answered a WebSocket command with an error; `haCode` is its code (`not_found`, …). */
+export class HaCommandError extends HikError {
+  override readonly code = 'HIK_ERR_HA_COMMAND';
+  constructor(
+    readonly haCode: string,
+    message: string,
+  ) {
+    super(`Home Assistant refused the command (${haCode}): ${message}`);
+  }
+}
+
+/** Home Assistant answered REST with 503: it is stopping or restarting. */
+export class HaStoppingError extends HikError {
+  override readonly code = 'HIK_ERR_HA_STOPPING';
+  constructor() {
+    super('Home Assistant is stopping (HTTP 503)');
+  }
+}
+
+/** Home Assistant refused a REST request (400, 404, 5xx…); `httpStatus` says which. */
+export class HaRequestRejectedError extends HikError {
+  override readonly code = 'HIK_ERR_HA_REJECTED';
+  constructor(
+    readonly httpStatus: number,
+    message: string,
+  ) {
+    super(`Home Assistant answered HTTP ${httpStatus}: ${message}`);
+  }
+}
+
+/** The Home Assistant link was closed (redeploy, shutdown) before the work could be done. */
+export class HaLinkClosedError extends HikError {
+  override readonly code = 'HIK_ERR_HA_CLOSED';
+  constructor() {
+    super('the Home Assistant link is closed');
+  }
+}

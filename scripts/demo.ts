@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DEMO_ADMIN_PASSWORD, SimFleet, type SimDevice } from '../sim';
+import { demoDiscoveryNodes } from './demo-discovery';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 const USER_DIR = join(PACKAGE_ROOT, '.demo');
@@ -14,7 +15,7 @@ const EDITOR_PORT = Number(process.env.HIK_GUARD_DEMO_PORT ?? 1880);
 
 async function main(): Promise<void> {
   const password = process.env.HIK_SIM_PASSWORD || DEMO_ADMIN_PASSWORD;
-  const fleet = await SimFleet.start();
+  const fleet = await SimFleet.start({ sadp: true });
   prepareUserDir(fleet.devices, password);
   const nodeRed = startNodeRed();
 
@@ -86,7 +87,10 @@ function prepareUserDir(devices: readonly SimDevice[], password: string): void {
     username: 'admin',
     serial: device.serialNumber,
   }));
-  writeFileSync(join(USER_DIR, 'flows.json'), JSON.stringify([tab, comment, ...configNodes], null, 2));
+  writeFileSync(
+    join(USER_DIR, 'flows.json'),
+    JSON.stringify([tab, comment, ...demoDiscoveryNodes(tab.id), ...configNodes], null, 2),
+  );
   const credentials = Object.fromEntries(configNodes.map((n) => [n.id, { password }]));
   writeFileSync(join(USER_DIR, 'flows_cred.json'), JSON.stringify(credentials, null, 2), { mode: 0o600 });
 }

@@ -4,6 +4,7 @@
  * so a demo that keeps state between runs meets the same devices again.
  */
 import type { SimDeviceOptions } from './device-profile';
+import type { SadpQuirks } from './sadp/sadp-quirks';
 import type { SimCertificateName } from './tls-certificates';
 
 /** The documented demo admin password, used when HIK_SIM_PASSWORD is not set. Not a secret. */
@@ -16,9 +17,11 @@ export interface SimFleetMember extends SimDeviceOptions {
   https?: boolean;
   /** NVR only: indexes of fleet members to add as channels, with their admin credentials. */
   channelsTo?: number[];
+  /** How its SADP answers differ (used when the fleet runs with `sadp`). */
+  sadp?: SadpQuirks;
 }
 
-type CameraTemplate = Omit<SimDeviceOptions, 'adminPassword'> & { productionDate: string };
+type CameraTemplate = Omit<SimDeviceOptions, 'adminPassword'> & { productionDate: string; sadp?: SadpQuirks };
 
 const CAMERA_TEMPLATES: readonly [CameraTemplate, ...CameraTemplate[]] = [
   // G2, 2024 firmware: hex realm, epoch nonces, digest only, wants <loginPassword>.
@@ -39,6 +42,7 @@ const CAMERA_TEMPLATES: readonly [CameraTemplate, ...CameraTemplate[]] = [
     firmwareReleasedDate: 'build 200316',
     serverHeader: 'Webs',
     authOffer: 'digest-and-basic-headers',
+    sadp: { crlf: true, macStyle: 'dash-upper' },
   },
   // 2014 firmware behind "App-webs/": IP Camera(…) realm, legacy nonces, one folded header, `flase`.
   {
@@ -52,6 +56,8 @@ const CAMERA_TEMPLATES: readonly [CameraTemplate, ...CameraTemplate[]] = [
     authOffer: 'digest-and-basic-one-header',
     namespace: 'http://www.std-cgi.com/ver20/XMLSchema',
     booleanQuirk: true,
+    // Pre-2015 firmware: SADP has no Activated element (activation unknown, not false).
+    sadp: { noActivatedElement: true },
   },
 ];
 
@@ -85,6 +91,7 @@ export function demoFleet(count = 4, adminPassword: string = DEMO_ADMIN_PASSWORD
       macAddress: demoMac(cameras),
       certificate: 'c',
       channelsTo: members.map((_, index) => index),
+      sadp: { spaceBeforeDeclarationEnd: true, duplicateDeviceType: true, macStyle: 'colon', flase: true },
     });
   }
   return members;

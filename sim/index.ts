@@ -15,6 +15,8 @@ export type { DigestAlgorithm } from './digest-hash';
 export type { FaultScope, FaultSpec, InjectedFault } from './fault-plan';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordLevel, passwordRejection } from './password-rules';
 export { runSimCommand, SIM_USAGE, type SimCommandIo } from './sim-cli';
+export { SadpResponder, type SadpResponderCounters, type SadpResponderOptions } from './sadp/sadp-responder';
+export type { SadpMacStyle, SadpQuirks } from './sadp/sadp-quirks';
 export type { SimCounters } from './sim-counters';
 export { SimDevice, type SimListenOptions } from './sim-device';
 export { DEFAULT_BASE_ADDRESS, SimFleet, type SimFleetOptions } from './sim-fleet';

@@ -40,6 +40,7 @@ export class SimDevice {
   private rebooting: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private closed = false;
+  private readonly bootHooks = new Set<() => void>();
 
   constructor(options: SimDeviceOptions) {
     this.profile = resolveDeviceProfile(options);
@@ -154,6 +155,12 @@ export class SimDevice {
     this.certificate = name;
   }
 
+  /** Runs `hook` each time the device is back up after a reboot or factory reset (SADP says Hello then). */
+  onBoot(hook: () => void): () => void {
+    this.bootHooks.add(hook);
+    return () => this.bootHooks.delete(hook);
+  }
+
   resetCounters(): void {
     resetCounters(this.counters);
   }
@@ -169,7 +176,10 @@ export class SimDevice {
       this.state.pendingActivation = null;
       if (wasUp) await this.downtime();
       this.state.bootTime = this.profile.clock();
-      if (wasUp && !this.closed) await this.listener.start();
+      if (wasUp && !this.closed) {
+        await this.listener.start();
+        for (const hook of this.bootHooks) hook();
+      }
     };
     const previous = this.rebooting ?? Promise.resolve();
     const done: Promise<void> = previous.then(run, run).finally(() => {

@@ -5,6 +5,7 @@
 import { InvalidArgumentError } from '../lib/errors';
 import { demoFleet, type SimFleetMember } from './demo-fleet';
 import { loopbackAddressAt } from './loopback-address';
+import { SadpResponder } from './sadp/sadp-responder';
 import { SimDevice } from './sim-device';
 
 export interface SimFleetOptions {
@@ -18,11 +19,16 @@ export interface SimFleetOptions {
   https?: boolean;
   /** Clock for every member that has none of its own. */
   clock?: () => number;
+  /** Answer SADP too (each member with its `sadp` quirks); `port` only differs in tests. */
+  sadp?: boolean | { port?: number; announceOnStart?: boolean };
 }
 
 export const DEFAULT_BASE_ADDRESS = '127.0.0.11';
 
 export class SimFleet {
+  /** One per device when the fleet was started with `sadp`, in device order. */
+  readonly sadpResponders: SadpResponder[] = [];
+
   private constructor(readonly devices: readonly SimDevice[]) {}
 
   static async start(options: SimFleetOptions = {}): Promise<SimFleet> {
@@ -47,6 +53,7 @@ export class SimFleet {
         await device.listen({ host, port: member.port ?? options.port ?? defaultPort(https), https });
         for (const target of member.channelsTo ?? []) fleet.linkChannel(device, target, members);
       }
+      if (options.sadp) await fleet.startSadp(entries, options.sadp === true ? {} : options.sadp);
     } catch (err) {
       await fleet.stop();
       throw err;
@@ -60,7 +67,24 @@ export class SimFleet {
 
   /** Closes every device; resolves once all listeners are closed. */
   async stop(): Promise<void> {
+    await Promise.all(this.sadpResponders.splice(0).map((r) => r.stop()));
     await Promise.all(this.devices.map((d) => d.close()));
+  }
+
+  private async startSadp(
+    entries: readonly { member: SimFleetMember; device: SimDevice }[],
+    options: { port?: number; announceOnStart?: boolean },
+  ): Promise<void> {
+    for (const { member, device } of entries) {
+      const responder = new SadpResponder(device, {
+        address: device.host ?? '127.0.0.1',
+        ...(member.sadp ? { quirks: member.sadp } : {}),
+        ...(options.port !== undefined ? { port: options.port } : {}),
+        ...(options.announceOnStart !== undefined ? { announceOnStart: options.announceOnStart } : {}),
+      });
+      this.sadpResponders.push(responder);
+      await responder.start();
+    }
   }
 
   private linkChannel(nvr: SimDevice, index: number, members: readonly SimFleetMember[]): void {

@@ -59,6 +59,7 @@ export function readDeviceSettings(config: NodeConfig): DeviceSettingsResult {
     protocol,
     username,
     serial,
+    allowHttpPasswordChange: config.allowHttpPasswordChange === true,
   });
   return { ok: true, settings };
 }

@@ -86,4 +86,79 @@ const hikDeviceV1: Migration = {
   },
 };
 
-export const hikDeviceMigrations = defineMigrations([hikDeviceV1]);
+/** 1 -> 2: the per-device opt-in to change a password over plain HTTP; off unless set. */
+const hikDeviceV2: Migration = {
+  version: 2,
+  up(config) {
+    return { ...config, allowHttpPasswordChange: config.allowHttpPasswordChange === true };
+  },
+};
+
+export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2]);
+
+// ---- hik-homeassistant ------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default (TLS checked). */
+const hikHomeassistantV1: Migration = {
+  version: 1,
+  up(config) {
+    return {
+      ...config,
+      name: config.name ?? '',
+      url: config.url ?? '',
+      verifyTls: config.verifyTls ?? true,
+      ca: config.ca ?? '',
+      notifications: config.notifications ?? true,
+      notifyService: config.notifyService ?? '',
+    };
+  },
+};
+
+export const hikHomeassistantMigrations = defineMigrations([hikHomeassistantV1]);
+
+// ---- hik-discover -----------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default. */
+const hikDiscoverV1: Migration = {
+  version: 1,
+  up(config) {
+    return {
+      ...config,
+      name: config.name ?? '',
+      interfaces: config.interfaces ?? '',
+      targets: config.targets ?? '',
+      windowMs: config.windowMs ?? 1500,
+      intervalSeconds: config.intervalSeconds ?? 60,
+      passive: config.passive ?? true,
+      goneAfterSeconds: config.goneAfterSeconds ?? 45,
+      sendList: config.sendList ?? false,
+    };
+  },
+};
+
+export const hikDiscoverMigrations = defineMigrations([hikDiscoverV1]);
+
+// ---- hik-credentials --------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default. */
+const hikCredentialsV1: Migration = {
+  version: 1,
+  up(config) {
+    return {
+      ...config,
+      name: config.name ?? '',
+      devices: config.devices ?? [],
+      scheduleType: config.scheduleType ?? 'days',
+      everyDays: config.everyDays ?? 90,
+      windowStart: config.windowStart ?? '02:00',
+      windowEnd: config.windowEnd ?? '05:00',
+      cron: config.cron ?? '',
+      jitterMinutes: config.jitterMinutes ?? 10,
+      concurrency: config.concurrency ?? 2,
+      settleSeconds: config.settleSeconds ?? 2,
+      includePassword: config.includePassword ?? false,
+    };
+  },
+};
+
+export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1]);

@@ -3,6 +3,7 @@
  * `hik-device` config node. Nothing here reads settings or credentials at module load.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { HikGuardAlerts } from '../../lib/homeassistant/hik-guard-alerts';
 
 export type HikProtocol = 'https' | 'http';
 
@@ -13,6 +14,7 @@ export interface HikDeviceDef extends NodeDef {
   protocol?: unknown;
   username?: unknown;
   serial?: unknown;
+  allowHttpPasswordChange?: unknown;
   version?: unknown;
 }
 
@@ -30,6 +32,8 @@ export interface HikDeviceSettings {
   readonly username: string;
   /** Device serial once discovery has filled it in; null before. */
   readonly serial: string | null;
+  /** Opt-in: a password may be changed over plain HTTP (the new one crosses the LAN in clear). */
+  readonly allowHttpPasswordChange: boolean;
 }
 
 /** A running `hik-device` config node as flow nodes see it. */
@@ -51,4 +55,42 @@ export function getHikDevice(RED: NodeAPI, id: unknown): HikDeviceNode | null {
   const node = RED.nodes.getNode(id) as Node | null | undefined;
   if (!node || node.type !== HIK_DEVICE_TYPE) return null;
   return node as HikDeviceNode;
+}
+
+// ---- hik-homeassistant ------------------------------------------------------------------------
+
+/** What the editor saves for a `hik-homeassistant` config node (any version). */
+export interface HikHomeAssistantDef extends NodeDef {
+  url?: unknown;
+  verifyTls?: unknown;
+  ca?: unknown;
+  notifications?: unknown;
+  notifyService?: unknown;
+  version?: unknown;
+}
+
+/** Credentials of a `hik-homeassistant`: the long-lived access token. Never log it. */
+export interface HikHomeAssistantCredentials {
+  token?: string;
+}
+
+/** A running `hik-homeassistant` config node as flow nodes see it. */
+export interface HikHomeAssistantNode extends Node<HikHomeAssistantCredentials> {
+  /**
+   * Registers `user` for connection status and returns the alerts facade of the shared link
+   * (connecting on the first user), or null when the configuration is unusable (red ring set).
+   */
+  acquire(user: Node): HikGuardAlerts | null;
+  /** Call from the user's close handler; with `removed` the last user out closes the link. */
+  release(user: Node, removed: boolean): Promise<void>;
+}
+
+export const HIK_HOMEASSISTANT_TYPE = 'hik-homeassistant';
+
+/** The `hik-homeassistant` config node with this id, or null (missing, disabled, other type). */
+export function getHikHomeAssistant(RED: NodeAPI, id: unknown): HikHomeAssistantNode | null {
+  if (typeof id !== 'string' || id === '') return null;
+  const node = RED.nodes.getNode(id) as Node | null | undefined;
+  if (!node || node.type !== HIK_HOMEASSISTANT_TYPE) return null;
+  return node as HikHomeAssistantNode;
 }

@@ -83,6 +83,7 @@ describe('hik-device editor', () => {
       port: 443,
       username: 'admin',
       serial: '',
+      allowHttpPasswordChange: false,
       version: 1,
     });
     assert.deepEqual(plain(def.credentials), { password: { type: 'password' } });

@@ -67,6 +67,7 @@ describe('hik-device config node', () => {
       protocol: 'https',
       username: 'admin',
       serial: 'DS-2CD2043G2-I20230101AAWRJ12345678',
+      allowHttpPasswordChange: false,
     });
     assert.ok(Object.isFrozen(settings));
     assert.deepEqual(warningsFrom('dev1'), []);
@@ -81,6 +82,7 @@ describe('hik-device config node', () => {
       protocol: 'https',
       username: 'admin',
       serial: null,
+      allowHttpPasswordChange: false,
     });
   });
 
@@ -90,6 +92,28 @@ describe('hik-device config node', () => {
       flow({ id: 'dev1', type: 'hik-device', host: '198.51.100.21', protocol: 'http' }),
     );
     assert.equal(deviceNode('dev1').deviceSettings?.port, 80);
+  });
+
+  it('allows a password change over plain HTTP only when the box is ticked', async () => {
+    await helper.load(
+      hikDevice,
+      flow(
+        { ...complete, protocol: 'http', port: 80, allowHttpPasswordChange: true },
+        { ...complete, id: 'dev2', protocol: 'http', port: 80, allowHttpPasswordChange: 'true' },
+        { ...complete, id: 'dev3', version: 1, protocol: 'http', port: 80 },
+      ),
+    );
+    assert.equal(deviceNode('dev1').deviceSettings?.allowHttpPasswordChange, true);
+    assert.equal(
+      deviceNode('dev2').deviceSettings?.allowHttpPasswordChange,
+      false,
+      'only a real true opts in',
+    );
+    assert.equal(
+      deviceNode('dev3').deviceSettings?.allowHttpPasswordChange,
+      false,
+      'version 1 configs stay off',
+    );
   });
 
   it('accepts the port as the editor saves it, a string', async () => {

@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { hikDeviceMigrations } from '../../nodes/shared/migrations';
 import { nodeRedPackage } from '../support/node-red';
 
 const root = join(__dirname, '..', '..');
@@ -181,6 +182,6 @@ describe('the built package in a real Node-RED', function () {
 
   it('exports hikDeviceVersion to the editor', async () => {
     const settings = (await (await get('/settings')).json()) as Record<string, unknown>;
-    assert.equal(settings.hikDeviceVersion, 1);
+    assert.equal(settings.hikDeviceVersion, hikDeviceMigrations.current);
   });
 });

@@ -18,10 +18,15 @@ export class SimHarness {
   /** A fresh guard per test: each test is its own "process" as far as login attempts go. */
   guard = new LoginGuard();
 
-  async device(options: Partial<SimDeviceOptions> = {}, https = false): Promise<SimDevice> {
+  /** `host`: another loopback address, for devices that must not share the client's IP (recorders). */
+  async device(
+    options: Partial<SimDeviceOptions> = {},
+    https = false,
+    host = '127.0.0.1',
+  ): Promise<SimDevice> {
     const device = new SimDevice({ adminPassword: ADMIN_PASSWORD, ...options });
     this.devices.push(device);
-    await device.listen({ host: '127.0.0.1', port: 0, https });
+    await device.listen({ host, port: 0, https });
     return device;
   }
 

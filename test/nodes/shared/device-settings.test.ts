@@ -14,7 +14,7 @@ describe('readDeviceSettings', () => {
   it('returns frozen settings, an empty serial as null', () => {
     const result = readDeviceSettings(good);
     assert.ok(result.ok);
-    assert.deepEqual(result.settings, { ...good, serial: null });
+    assert.deepEqual(result.settings, { ...good, serial: null, allowHttpPasswordChange: false });
     assert.ok(Object.isFrozen(result.settings));
   });
 

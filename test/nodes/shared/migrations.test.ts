@@ -60,8 +60,31 @@ describe('config migrations', () => {
   describe('hik-device', () => {
     const base = { id: 'dev1', type: 'hik-device', z: '', host: 'cam.lan' };
 
-    it('is at version 1', () => {
-      assert.equal(hikDeviceMigrations.current, 1);
+    it('is at version 2', () => {
+      assert.equal(hikDeviceMigrations.current, 2);
+    });
+
+    describe('step 1 -> 2 (fixtures)', () => {
+      const step = hikDeviceMigrations.steps.find((s) => s.version === 2);
+      assert.ok(step, 'hik-device has a step to version 2');
+      const v1 = {
+        ...base,
+        name: 'n',
+        protocol: 'http',
+        port: 80,
+        username: 'admin',
+        serial: 'SN1',
+        version: 1,
+      };
+
+      it('adds the HTTP password-change opt-in, off', () => {
+        assert.deepEqual(step.up(v1), { ...v1, allowHttpPasswordChange: false });
+      });
+
+      it('keeps an opt-in that is really true, and nothing else', () => {
+        assert.equal(step.up({ ...v1, allowHttpPasswordChange: true }).allowHttpPasswordChange, true);
+        assert.equal(step.up({ ...v1, allowHttpPasswordChange: 'yes' }).allowHttpPasswordChange, false);
+      });
     });
 
     describe('step 0 -> 1 (fixtures)', () => {
@@ -97,6 +120,7 @@ describe('config migrations', () => {
         port: 443,
         username: 'admin',
         serial: '',
+        allowHttpPasswordChange: false,
         version: hikDeviceMigrations.current,
       });
     });
@@ -109,6 +133,7 @@ describe('config migrations', () => {
         port: 443,
         username: 'admin',
         serial: '',
+        allowHttpPasswordChange: false,
         version: hikDeviceMigrations.current,
       };
       assert.deepEqual(migrate(current, hikDeviceMigrations), current);

@@ -1,0 +1,188 @@
+/**
+ * `hik-guard rotate`: enrols a device into a vault on first use (with the password from an
+ * environment variable or the prompt), then rotates its password the crash-safe way. Prints the
+ * result, never a password: the new one is only in the vault (`hik-guard vault show SERIAL`).
+ */
+import { parseArgs } from 'node:util';
+import { enrolDevice, findRecordByAddress } from '../lib/rotation/enrol-device';
+import { rotateDevice, type RotationOutcome } from '../lib/rotation/rotate-device';
+import { CredentialVault } from '../lib/vault/credential-vault';
+import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { readPassword } from './read-password';
+import { errorJson, exitCodeFor } from './rotation-exit';
+import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
+
+export const ROTATE_USAGE = `Usage: hik-guard rotate --host HOST [--port N] (--https | --allow-http-password-change)
+                        [--user NAME] --vault FILE [--vault-key-file FILE] [--password-env VAR]
+                        [--settle SECONDS] [--timeout SECONDS] [--json]
+
+Rotates a device's password: the new password is written to the vault before the device is
+changed, verified on the device, then committed. A device not yet in the vault is enrolled first
+with its current password (from --password-env VAR, else you are prompted).
+  --host HOST                    device address
+  --port N                       default 443 with --https, else 80
+  --https                        talk HTTPS; the certificate is pinned on first use
+  --allow-http-password-change   allow the change over plain HTTP (the password crosses the LAN in clear)
+  --user NAME                    default admin (used when enrolling)
+${VAULT_KEY_USAGE}
+  --password-env VAR             the current password, for enrolment only
+  --settle SECONDS               wait before verifying the new password, default 2
+  --timeout SECONDS              per request, default 10
+  --json                         one JSON object on stdout
+Exit codes: 0 rotated, 1 skipped, 2 usage, 3 authentication failed, 4 device locked, 5 unreachable
+or timeout, 6 the device answered with an error, 7 needs attention, 8 vault unusable.`;
+
+interface RotateCliOptions {
+  host: string;
+  port: number;
+  https: boolean;
+  allowHttp: boolean;
+  user: string;
+  vault: string;
+  vaultKeyFile: string | undefined;
+  passwordEnv: string | undefined;
+  settleMs: number;
+  timeoutMs: number;
+  json: boolean;
+}
+
+export async function runRotateCommand(argv: string[], io: CliIo): Promise<number> {
+  const options = parseRotateOptions(argv);
+  const secret = await readVaultKey(io, options.vaultKeyFile);
+  let vault: CredentialVault;
+  try {
+    vault = await CredentialVault.open(options.vault, secret);
+  } catch (err) {
+    return fail(io, options.json, err);
+  }
+  try {
+    const protocol = options.https ? 'https' : 'http';
+    const guard = io.loginGuard ? { guard: io.loginGuard } : {};
+    const timeouts = {
+      connectTimeoutMs: Math.min(options.timeoutMs, 5_000),
+      requestTimeoutMs: options.timeoutMs,
+    };
+    let record = findRecordByAddress(vault, options.host, options.port);
+    let enrolled = false;
+    if (!record) {
+      const password = await readPassword(
+        io,
+        options.passwordEnv,
+        `Password for ${options.user}@${options.host}: `,
+      );
+      ({ record, enrolled } = await enrolDevice({
+        vault,
+        host: options.host,
+        port: options.port,
+        protocol,
+        username: options.user,
+        password,
+        ...guard,
+        ...timeouts,
+      }));
+    }
+    const outcome = await rotateDevice({
+      vault,
+      serial: record.serial,
+      address: { host: options.host, port: options.port, protocol },
+      allowHttpPasswordChange: options.allowHttp,
+      settleMs: options.settleMs,
+      ...guard,
+      ...timeouts,
+    });
+    return report(io, options.json, outcome, enrolled);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    return fail(io, options.json, err);
+  } finally {
+    await vault.close();
+  }
+}
+
+function report(io: CliIo, json: boolean, outcome: RotationOutcome, enrolled: boolean): number {
+  const { serial, result, reason, rotatedAt } = outcome;
+  if (json) writeLine(io.stdout, JSON.stringify({ serial, result, reason, rotatedAt, enrolled }));
+  else {
+    if (enrolled) writeLine(io.stdout, `Enrolled   ${serial}`);
+    writeLine(io.stdout, `Serial     ${serial}`);
+    writeLine(io.stdout, `Result     ${result}${reason ? ` (${reason})` : ''}`);
+    if (rotatedAt) writeLine(io.stdout, `Rotated at ${rotatedAt}`);
+    if (result === 'rotated')
+      writeLine(io.stdout, `The new password is in the vault: hik-guard vault show ${serial}`);
+  }
+  if (outcome.error) writeLine(io.stderr, `hik-guard: ${outcome.error.message}`);
+  switch (result) {
+    case 'rotated':
+      return EXIT.ok;
+    case 'skipped':
+      return reason === 'HIK_ERR_NEEDS_ATTENTION' ? EXIT.needsAttention : EXIT.failure;
+    default:
+      return exitCodeFor(outcome.error);
+  }
+}
+
+function fail(io: CliIo, json: boolean, err: unknown): number {
+  if (json) writeLine(io.stdout, JSON.stringify({ error: errorJson(err) }));
+  writeLine(io.stderr, `hik-guard: ${errorJson(err).message}`);
+  return exitCodeFor(err);
+}
+
+function parseRotateOptions(argv: string[]): RotateCliOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        https: { type: 'boolean', default: false },
+        'allow-http-password-change': { type: 'boolean', default: false },
+        user: { type: 'string', default: 'admin' },
+        vault: { type: 'string' },
+        'vault-key-file': { type: 'string' },
+        'password-env': { type: 'string' },
+        settle: { type: 'string', default: '2' },
+        timeout: { type: 'string', default: '10' },
+        json: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (!values.host) throw new UsageError('--host is required');
+  if (!values.vault) throw new UsageError('--vault FILE is required');
+  if (values.https === values['allow-http-password-change']) {
+    throw new UsageError('pass exactly one of --https and --allow-http-password-change');
+  }
+  return {
+    host: values.host,
+    port: portOption(values.port, values.https),
+    https: values.https,
+    allowHttp: values['allow-http-password-change'],
+    user: values.user,
+    vault: values.vault,
+    vaultKeyFile: values['vault-key-file'],
+    passwordEnv: values['password-env'],
+    settleMs: secondsOption('--settle', values.settle, 0, 60),
+    timeoutMs: secondsOption('--timeout', values.timeout, 0.1, 300),
+    json: values.json,
+  };
+}
+
+export function portOption(value: string | undefined, https: boolean): number {
+  if (value === undefined) return https ? 443 : 80;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new UsageError('--port must be a number from 1 to 65535');
+  return port;
+}
+
+export function secondsOption(name: string, value: string, min: number, max: number): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds < min || seconds > max) {
+    throw new UsageError(`${name} must be a number of seconds from ${min} to ${max}`);
+  }
+  return Math.round(seconds * 1000);
+}

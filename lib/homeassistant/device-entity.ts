@@ -1,0 +1,89 @@
+/**
+ * The Home Assistant entity that shows one device on a dashboard tile:
+ * `sensor.hik_guard_<serial-slug>` with the activation state and the attributes the tile shows.
+ */
+import { InvalidArgumentError } from '../errors';
+
+export const DEVICE_STATES = [
+  'active',
+  'inactive',
+  'auth_failed',
+  'defaults_suspected',
+  'locked',
+  'offline',
+  'unknown',
+] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+const ICONS: Readonly<Record<DeviceState, string>> = {
+  active: 'mdi:cctv',
+  inactive: 'mdi:cctv-off',
+  auth_failed: 'mdi:account-lock',
+  defaults_suspected: 'mdi:shield-alert',
+  locked: 'mdi:lock-clock',
+  offline: 'mdi:lan-disconnect',
+  unknown: 'mdi:help-circle-outline',
+};
+
+/** What the monitor and rotation know about a device. Never holds a password. */
+export interface DeviceSnapshot {
+  readonly serial: string;
+  readonly state: DeviceState;
+  readonly name?: string | null;
+  readonly model?: string | null;
+  readonly ip?: string | null;
+  readonly firmware?: string | null;
+  readonly lastRotation?: Date | null;
+  readonly nextRotation?: Date | null;
+  readonly lastSeen?: Date | null;
+}
+
+export type EntityAttributes = Readonly<Record<string, string | null>>;
+
+export interface EntityState {
+  readonly entityId: string;
+  readonly state: string;
+  readonly attributes: EntityAttributes;
+}
+
+/**
+ * The serial lowercased, each run of characters outside [a-z0-9] replaced by `_`. Leading and
+ * trailing `_` are dropped because Home Assistant refuses such entity ids (no real serial has them).
+ */
+export function serialSlug(serial: string): string {
+  const slug = serial
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  if (slug === '') throw new InvalidArgumentError('serial must contain a letter or digit');
+  return slug;
+}
+
+export function entityIdForSerial(serial: string): string {
+  return `sensor.hik_guard_${serialSlug(serial)}`;
+}
+
+function iso(date: Date | null | undefined): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export function deviceEntity(device: DeviceSnapshot): EntityState {
+  if (!(DEVICE_STATES as readonly string[]).includes(device.state)) {
+    throw new InvalidArgumentError(`device state must be one of ${DEVICE_STATES.join(', ')}`);
+  }
+  return {
+    entityId: entityIdForSerial(device.serial),
+    state: device.state,
+    attributes: {
+      friendly_name: device.name || device.serial,
+      icon: ICONS[device.state],
+      model: device.model ?? null,
+      serial: device.serial,
+      ip: device.ip ?? null,
+      firmware: device.firmware ?? null,
+      last_rotation: iso(device.lastRotation),
+      next_rotation: iso(device.nextRotation),
+      last_seen: iso(device.lastSeen),
+    },
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * What the rest of hik guard calls to tell Home Assistant about devices: `publishDeviceState` for
+ * the dashboard entity, `alert` for a state transition worth a human's attention. Neither waits for
+ * HA nor throws when it is away: delivery happens in the background, latest state wins.
+ *
+ * Every alert fires `hik_guard_event`; it also creates (or replaces) the device's persistent
+ * notification `hik_guard_<serial-slug>`, which is dismissed when the device is healthy again
+ * (`reclaimed`, or a published state of `active`); and, if configured, calls `notify.<service>`.
+ */
+import type { AlertPublisher } from './alert-publisher';
+import { deviceEntity, entityIdForSerial, serialSlug, type DeviceSnapshot } from './device-entity';
+import type { EntityPublisher } from './entity-publisher';
+
+export const HIK_GUARD_EVENT = 'hik_guard_event';
+
+export const ALERT_TYPES = [
+  'inactive',
+  'defaults_suspected',
+  'auth_failed',
+  'ownership_lost',
+  'reclaimed',
+  'needs_attention',
+  'rotation_failed',
+] as const;
+export type AlertType = (typeof ALERT_TYPES)[number];
+
+/** A device state transition, as the monitor or the rotation reports it. No secrets in it. */
+export interface DeviceTransition {
+  readonly type: AlertType;
+  readonly serial: string;
+  readonly name?: string | null;
+  readonly model?: string | null;
+  readonly ip?: string | null;
+  /** State before, e.g. `active`; null when unknown. */
+  readonly from: string | null;
+  /** New state, e.g. `inactive`. */
+  readonly to: string;
+  /** Why the transition was concluded (signals, counts, times). */
+  readonly evidence?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** Title and message of a notification, in the user's language (the node uses its catalog). */
+export type AlertFormatter = (transition: DeviceTransition) => { title: string; message: string };
+
+export interface HikGuardAlertsOptions {
+  readonly entities: EntityPublisher;
+  readonly alerts: AlertPublisher;
+  readonly describe: AlertFormatter;
+  /** Create persistent notifications. Default true. */
+  readonly notifications?: boolean;
+  /** `notify` service to call, without the `notify.` prefix (e.g. `mobile_app_phone`); null = none. */
+  readonly notifyService?: string | null;
+}
+
+export function notificationIdForSerial(serial: string): string {
+  return `hik_guard_${serialSlug(serial)}`;
+}
+
+export class HikGuardAlerts {
+  private readonly openNotifications = new Set<string>();
+
+  constructor(private readonly options: HikGuardAlertsOptions) {}
+
+  /** Sets the device's entity state; a healthy device's notification is dismissed. */
+  publishDeviceState(device: DeviceSnapshot): void {
+    this.options.entities.publish(deviceEntity(device));
+    if (device.state === 'active') this.dismiss(device.serial);
+  }
+
+  alert(transition: DeviceTransition): void {
+    const { alerts, describe, notifyService } = this.options;
+    alerts.fireEvent(HIK_GUARD_EVENT, {
+      type: transition.type,
+      serial: transition.serial,
+      name: transition.name ?? null,
+      model: transition.model ?? null,
+      ip: transition.ip ?? null,
+      from: transition.from,
+      to: transition.to,
+      evidence: transition.evidence ?? {},
+      entity_id: entityIdForSerial(transition.serial),
+    });
+    const { title, message } = describe(transition);
+    if (transition.type === 'reclaimed') {
+      this.dismiss(transition.serial);
+    } else if (this.options.notifications !== false) {
+      const id = notificationIdForSerial(transition.serial);
+      this.openNotifications.add(id);
+      alerts.showNotification(id, title, message);
+    }
+    if (notifyService) alerts.notify(notifyService, serialSlug(transition.serial), title, message);
+  }
+
+  /** Resolves when everything handed in so far was delivered or given up. */
+  async settled(): Promise<void> {
+    await Promise.all([this.options.entities.settled(), this.options.alerts.settled()]);
+  }
+
+  private dismiss(serial: string): void {
+    const id = notificationIdForSerial(serial);
+    if (!this.openNotifications.delete(id)) return;
+    this.options.alerts.dismissNotification(id);
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * The devices one rotation owner (a `hik-credentials` node, say) looks after, and the four things
+ * it does with them: rotate, verify, reconcile, report status. Devices are known by their
+ * configured address until the first contact tells their serial; from then on the vault record
+ * (found by serial, else by the address it last answered on) is their identity. Results are
+ * plain objects without passwords.
+ */
+import { HikError, VaultRecordMissingError } from '../errors';
+import type { LoginGuard } from '../isapi/login-guard';
+import type { CredentialVault, VaultRecord } from '../vault/credential-vault';
+import type { RecorderLink } from './dependent-channels';
+import type { DeviceLocks } from './device-locks';
+import { enrolDevice, findRecordByAddress } from './enrol-device';
+import { reconcileDevice } from './reconcile-device';
+import { rotateDevice, type RotationResult } from './rotate-device';
+import type { RotationListener } from './rotation-steps';
+import { verifyDevice } from './verify-device';
+
+export interface ManagedDevice {
+  /** Stable key of the configuration (e.g. the config node id). */
+  key: string;
+  name: string;
+  host: string;
+  port: number;
+  protocol: 'http' | 'https';
+  username: string;
+  /** The configured serial, if any. */
+  serial: string | null;
+  allowHttpPasswordChange: boolean;
+  /** A recorder whose channels follow the password changes of the other devices. */
+  recorder: boolean;
+  /** The password typed for enrolment; asked only when the vault does not know the device. */
+  enrolmentPassword(): string | undefined;
+}
+
+export type DeviceResultKind = RotationResult | 'verified';
+
+export interface DeviceResult {
+  key: string;
+  serial: string | null;
+  name: string;
+  result: DeviceResultKind;
+  reason: string | null;
+  rotatedAt: string | null;
+}
+
+export interface CredentialManagerOptions {
+  vault: CredentialVault;
+  devices: readonly ManagedDevice[];
+  settleMs?: number | undefined;
+  guard?: LoginGuard | undefined;
+  locks?: DeviceLocks | undefined;
+  signal?: AbortSignal | undefined;
+  onEvent?: RotationListener | undefined;
+  clock?: (() => number) | undefined;
+}
+
+export class CredentialManager {
+  constructor(private readonly options: CredentialManagerOptions) {}
+
+  get devices(): readonly ManagedDevice[] {
+    return this.options.devices;
+  }
+
+  /** The vault record of a device, without contacting it; null when not enrolled yet. */
+  record(device: ManagedDevice): VaultRecord | null {
+    const { vault } = this.options;
+    if (device.serial) return vault.get(device.serial) ?? null;
+    return findRecordByAddress(vault, device.host, device.port);
+  }
+
+  /** The record, enrolling the device with its enrolment password on first contact. */
+  async enrolled(device: ManagedDevice): Promise<VaultRecord> {
+    const known = this.record(device);
+    if (known) return known;
+    const password = device.enrolmentPassword();
+    if (!password) throw new VaultRecordMissingError(device.serial ?? `${device.host}:${device.port}`);
+    const { record } = await enrolDevice({
+      vault: this.options.vault,
+      host: device.host,
+      port: device.port,
+      protocol: device.protocol,
+      username: device.username,
+      password,
+      expectedSerial: device.serial ?? undefined,
+      guard: this.options.guard,
+    });
+    return record;
+  }
+
+  async rotate(device: ManagedDevice): Promise<DeviceResult> {
+    return this.guarded(device, async (record) => {
+      const recorders = this.recordersFor(device);
+      const outcome = await rotateDevice({
+        ...this.common(device, record),
+        allowHttpPasswordChange: device.allowHttpPasswordChange,
+        recorders,
+        settleMs: this.options.settleMs,
+        signal: this.options.signal,
+        clock: this.options.clock,
+      });
+      return { result: outcome.result, reason: outcome.reason, rotatedAt: outcome.rotatedAt };
+    });
+  }
+
+  async verify(device: ManagedDevice): Promise<DeviceResult> {
+    return this.guarded(device, async (record) => {
+      const outcome = await verifyDevice({ ...this.common(device, record), clock: this.options.clock });
+      if (outcome.resolution === 'needs_attention') {
+        return { result: 'needs_attention', reason: outcome.reason, rotatedAt: null };
+      }
+      return {
+        result: 'verified',
+        reason: outcome.resolution === 'reconciled' ? 'reconciled' : null,
+        rotatedAt: null,
+      };
+    });
+  }
+
+  async reconcile(device: ManagedDevice): Promise<DeviceResult> {
+    return this.guarded(device, async (record) => {
+      const outcome = await reconcileDevice(this.common(device, record));
+      if (outcome.resolution === 'needs_attention') {
+        return { result: 'needs_attention', reason: outcome.reason, rotatedAt: null };
+      }
+      const reason =
+        outcome.resolution === 'nothing_pending' ? 'nothing_pending' : `kept_${outcome.resolution}`;
+      return { result: 'verified', reason, rotatedAt: null };
+    });
+  }
+
+  /** What the vault knows, without contacting the device. */
+  status(device: ManagedDevice): DeviceResult {
+    const record = this.record(device);
+    if (!record)
+      return this.result(device, null, { result: 'skipped', reason: 'not_enrolled', rotatedAt: null });
+    const result: DeviceResultKind = record.state === 'needs_attention' ? 'needs_attention' : 'skipped';
+    const reason = record.state === 'needs_attention' ? record.attentionReason : record.state;
+    return this.result(device, record.serial, { result, reason, rotatedAt: record.lastRotation });
+  }
+
+  /** Reconciles every managed device that has a pending password (start-up, before schedules). */
+  async reconcilePending(): Promise<DeviceResult[]> {
+    const pending = this.devices.filter((d) => this.record(d)?.pending);
+    return Promise.all(pending.map((d) => this.reconcile(d)));
+  }
+
+  private common(device: ManagedDevice, record: VaultRecord) {
+    return {
+      vault: this.options.vault,
+      serial: record.serial,
+      address: { host: device.host, port: device.port, protocol: device.protocol },
+      guard: this.options.guard,
+      locks: this.options.locks,
+      onEvent: this.options.onEvent,
+    };
+  }
+
+  /** Recorders among the other devices, once enrolled (a recorder not yet enrolled is skipped). */
+  private recordersFor(device: ManagedDevice): RecorderLink[] {
+    const links: RecorderLink[] = [];
+    for (const recorder of this.devices.filter((d) => d.recorder && d.key !== device.key)) {
+      const record = this.record(recorder);
+      if (record) {
+        links.push({
+          serial: record.serial,
+          address: { host: recorder.host, port: recorder.port, protocol: recorder.protocol },
+        });
+      }
+    }
+    return links;
+  }
+
+  private async guarded(
+    device: ManagedDevice,
+    work: (record: VaultRecord) => Promise<Omit<DeviceResult, 'key' | 'serial' | 'name'>>,
+  ): Promise<DeviceResult> {
+    let serial: string | null = device.serial;
+    try {
+      const record = await this.enrolled(device);
+      serial = record.serial;
+      return this.result(device, serial, await work(record));
+    } catch (err) {
+      if (!HikError.isHikError(err)) throw err;
+      const result = err.code === 'HIK_ERR_NEEDS_ATTENTION' ? 'needs_attention' : 'failed';
+      return this.result(device, serial, { result, reason: err.code, rotatedAt: null });
+    }
+  }
+
+  private result(
+    device: ManagedDevice,
+    serial: string | null,
+    outcome: Omit<DeviceResult, 'key' | 'serial' | 'name'>,
+  ): DeviceResult {
+    return { key: device.key, serial, name: device.name, ...outcome };
+  }
+}

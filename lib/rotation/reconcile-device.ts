@@ -1,0 +1,104 @@
+/**
+ * Recovery of a rotation that did not finish (crash, power loss, a PUT without an answer): the
+ * vault holds a pending password and nobody knows whether the device took it. Try the current
+ * password once; if the device rejects it, try the pending one once; the one that works becomes
+ * current. If neither works (or the device was factory-reset) the record is marked
+ * needs_attention and nothing more is tried — guessing is how devices get locked. An answer that
+ * proves nothing (timeout, unreachable, a lock someone else caused) leaves the record pending
+ * for the next reconcile. Each attempt is a deviceInfo read, so it also checks the serial.
+ */
+import {
+  AuthFailedError,
+  VaultRecordMissingError,
+  LoginGuardRefusedError,
+  NotActivatedError,
+} from '../errors';
+import { sharedDeviceLocks } from '../runtime';
+import type { ConnectionOptions, DeviceAddress } from './device-connection';
+import { DeviceConnection } from './device-connection';
+import type { DeviceLocks } from './device-locks';
+import { runStep, type RotationListener } from './rotation-steps';
+import type { CredentialVault } from '../vault/credential-vault';
+
+export type ReconcileResolution = 'nothing_pending' | 'current' | 'pending' | 'needs_attention';
+
+export interface ReconcileOutcome {
+  serial: string;
+  resolution: ReconcileResolution;
+  /** For needs_attention: what was seen (`neither_password_works`, `not_activated`, or the stored reason). */
+  reason: string | null;
+}
+
+export interface ReconcileOptions extends ConnectionOptions {
+  vault: CredentialVault;
+  serial: string;
+  /** Where to reach the device, when newer than its vault record. */
+  address?: DeviceAddress | undefined;
+  onEvent?: RotationListener | undefined;
+  /** Default: the process-wide locks; reconcile waits for a rotation of the same device to end. */
+  locks?: DeviceLocks | undefined;
+}
+
+export const ATTENTION_REASONS = {
+  neitherWorks: 'neither_password_works',
+  notActivated: 'not_activated',
+  currentRejected: 'current_password_rejected',
+} as const;
+
+export async function reconcileDevice(options: ReconcileOptions): Promise<ReconcileOutcome> {
+  const locks = options.locks ?? sharedDeviceLocks();
+  return locks.run(options.serial, () => reconcileHeld(options), { wait: true });
+}
+
+/** The reconcile itself, for callers that already hold the device's lock. Inconclusive answers throw. */
+export async function reconcileHeld(options: ReconcileOptions): Promise<ReconcileOutcome> {
+  const { vault, serial } = options;
+  const record = vault.get(serial);
+  if (!record) throw new VaultRecordMissingError(serial);
+  if (record.state === 'needs_attention') {
+    return { serial, resolution: 'needs_attention', reason: record.attentionReason };
+  }
+  const pending = record.pending;
+  if (!pending) return { serial, resolution: 'nothing_pending', reason: null };
+  return runStep(options.onEvent, serial, 'reconcile', async () => {
+    const connection = new DeviceConnection(vault, record, options.address, options);
+    try {
+      const current = await attempt(connection, record.password);
+      if (current === 'works') {
+        await vault.discardPending(serial);
+        return { serial, resolution: 'current', reason: null } satisfies ReconcileOutcome;
+      }
+      if (current === 'rejected') {
+        const next = await attempt(connection, pending.password);
+        if (next === 'works') {
+          await vault.adoptPending(serial);
+          return { serial, resolution: 'pending', reason: null } satisfies ReconcileOutcome;
+        }
+      }
+      const reason =
+        current === 'not_activated' ? ATTENTION_REASONS.notActivated : ATTENTION_REASONS.neitherWorks;
+      await vault.markNeedsAttention(serial, reason);
+      return { serial, resolution: 'needs_attention', reason } satisfies ReconcileOutcome;
+    } finally {
+      await connection.close();
+    }
+  });
+}
+
+type Verdict = 'works' | 'rejected' | 'not_activated';
+
+/**
+ * One attempt with `password`. Rejected means the device said no (or this process already saw it
+ * say no, so the guard did not send it again); anything inconclusive throws.
+ */
+async function attempt(connection: DeviceConnection, password: string): Promise<Verdict> {
+  try {
+    await connection.identify(connection.credential(password));
+    return 'works';
+  } catch (err) {
+    if (err instanceof AuthFailedError) return 'rejected';
+    if (err instanceof LoginGuardRefusedError && err.reason === 'credential_failed_before') return 'rejected';
+    if (err instanceof NotActivatedError) return 'not_activated';
+    throw err;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Discovery as a flow node (or any long-lived user) runs it: scans on demand and on an interval,
+ * the passive listener when enabled, and one fleet view that turns both into events. Events of a
+ * scan someone asked for are returned to them; the rest (interval scans, Hellos heard, devices
+ * gone) go to `onEvents`.
+ */
+import { InvalidArgumentError, type SadpSocketError } from '../errors';
+import type { SadpDevice } from './sadp-device';
+import { DiscoveredFleet, type FleetEvent } from './discovered-fleet';
+import type { SadpInterface } from './sadp-interfaces';
+import { SadpPassiveListener, type SadpSighting } from './sadp-listener';
+import { SadpScanner, type SadpScanStats, type SadpTarget } from './sadp-scanner';
+import type { SadpSocketSet } from './sadp-socket-set';
+
+export type EventCause = 'scan' | 'passive' | 'expiry';
+
+export interface DiscoveryServiceOptions {
+  interfaces: readonly SadpInterface[];
+  targets?: readonly SadpTarget[];
+  windowMs?: number;
+  /** Scan every this many ms; 0 = only when asked. */
+  intervalMs?: number;
+  passive?: boolean;
+  goneAfterMs?: number;
+  sockets: SadpSocketSet;
+  /** 37020; tests may differ. */
+  port?: number;
+  clock?: () => number;
+  onEvents: (events: FleetEvent[], cause: EventCause, sighting?: SadpSighting) => void;
+  /** A periodic scan or the listener failed; the service keeps going. */
+  onError: (err: SadpSocketError | Error) => void;
+  /** After every interval scan, with the whole device list. */
+  onScanned?: (devices: SadpDevice[]) => void;
+}
+
+export interface ScanOutcome {
+  devices: SadpDevice[];
+  events: FleetEvent[];
+  /** Present for the caller that started the scan. */
+  stats?: SadpScanStats;
+}
+
+export class DiscoveryService {
+  readonly fleet: DiscoveredFleet;
+  private readonly scanner: SadpScanner;
+  private readonly listener: SadpPassiveListener | null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private running: Promise<ScanOutcome> | null = null;
+
+  constructor(private readonly options: DiscoveryServiceOptions) {
+    const intervalMs = options.intervalMs ?? 0;
+    if (!Number.isInteger(intervalMs) || intervalMs < 0)
+      throw new InvalidArgumentError('intervalMs must be a whole number >= 0');
+    this.fleet = new DiscoveredFleet({
+      ...(options.goneAfterMs !== undefined ? { goneAfterMs: options.goneAfterMs } : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.scanner = new SadpScanner({
+      interfaces: options.interfaces,
+      multicast: options.interfaces.length > 0,
+      targets: options.targets ?? [],
+      sockets: options.sockets,
+      ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+    });
+    this.listener = options.passive
+      ? new SadpPassiveListener({
+          interfaces: options.interfaces,
+          sockets: options.sockets,
+          onSighting: (s) => this.report(this.fleet.sighted(s.device), 'passive', s),
+          onError: options.onError,
+          ...(options.port !== undefined ? { port: options.port } : {}),
+        })
+      : null;
+  }
+
+  get passiveListening(): boolean {
+    return this.listener?.listening ?? false;
+  }
+
+  /** Starts the passive listener and the timers; the first interval scan runs at once. */
+  async start(): Promise<void> {
+    await this.listener?.start();
+    const intervalMs = this.options.intervalMs ?? 0;
+    if (intervalMs > 0) {
+      this.timers.push(setInterval(() => this.scanInBackground(), intervalMs));
+      this.scanInBackground();
+    }
+    if (this.listener) {
+      // Passive-only users still need `gone`: check a few times per expiry period.
+      const every = Math.max(1_000, Math.floor((this.options.goneAfterMs ?? 45_000) / 4));
+      this.timers.push(setInterval(() => this.report(this.fleet.expire(), 'expiry'), every));
+    }
+  }
+
+  /**
+   * One scan, its events returned to the caller. A call while a scan runs waits for that one and
+   * gets its device list but no events: those went to whoever started it.
+   */
+  async scan(): Promise<ScanOutcome> {
+    if (this.running) return { devices: (await this.running).devices, events: [] };
+    this.running = this.runScan().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async runScan(): Promise<ScanOutcome> {
+    const result = await this.scanner.scan();
+    const events = this.stopped ? [] : this.fleet.scanned(result.devices);
+    return { devices: this.fleet.devices(), events, stats: result.stats };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    await Promise.all([this.scanner.close(), this.listener?.stop()]);
+  }
+
+  private scanInBackground(): void {
+    this.scan().then(
+      (outcome) => {
+        this.report(outcome.events, 'scan');
+        if (outcome.stats && !this.stopped) this.options.onScanned?.(outcome.devices);
+      },
+      (err: unknown) => {
+        if (!this.stopped) this.options.onError(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  private report(events: FleetEvent[], cause: EventCause, sighting?: SadpSighting): void {
+    if (events.length > 0 && !this.stopped) this.options.onEvents(events, cause, sighting);
+  }
+}

@@ -1,0 +1,314 @@
+/**
+ * The credential vault: every device password after enrolment, keyed by serial, with a
+ * write-ahead `pending` slot and a history of five, in one encrypted file (see vault-format.ts,
+ * vault-file.ts, vault-lock.ts). Changes are serialised through one queue and each resolves only
+ * once it is durable; if a write fails, memory keeps the previous state, so it never claims what
+ * the disk does not hold. No password ever appears in an error message.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import {
+  InvalidArgumentError,
+  VaultCorruptError,
+  VaultNotFoundError,
+  VaultPendingExistsError,
+  VaultRecordExistsError,
+  VaultRecordMissingError,
+  WrongVaultKeyError,
+} from '../errors';
+import { newKdfParams, VaultSecret, type KdfParams } from './vault-crypto';
+import { DIR_MODE, VaultFileStore, type VaultFileSystem } from './vault-file';
+import { decodeVault, encodeVault, type DecodeResult } from './vault-format';
+import { acquireVaultLock, type VaultLock } from './vault-lock';
+import {
+  checkPatch,
+  HISTORY_LIMIT,
+  newRecord,
+  type EnrolInput,
+  type RecordPatch,
+  type VaultRecord,
+} from './vault-record';
+
+export type { EnrolInput, PreviousPassword, VaultRecord, VaultState } from './vault-record';
+export { VaultSecret } from './vault-crypto';
+
+/** The main file was damaged or missing and the vault was opened from `<file>.bak`. */
+export interface VaultRecovery {
+  file: string;
+  from: string;
+  /** Where the damaged main file was moved (writable opens), or null. */
+  damagedCopy: string | null;
+  detail: string;
+}
+
+export interface VaultOpenOptions {
+  /** Milliseconds since the epoch; default Date.now. */
+  clock?: () => number;
+  /** Read only: no lock file, nothing written, no file created (a missing vault is an error). */
+  readOnly?: boolean;
+  /** Told once when the vault had to be opened from its backup copy. */
+  onRecovered?: (recovery: VaultRecovery) => void;
+  /** For tests that fail a write step; default the real file system. */
+  fileSystem?: VaultFileSystem;
+}
+
+interface Loaded {
+  kdf: KdfParams;
+  records: VaultRecord[];
+  bytes: Buffer | null;
+  recovery: Omit<VaultRecovery, 'damagedCopy'> | null;
+}
+
+export class CredentialVault {
+  readonly file: string;
+  readonly readOnly: boolean;
+  /** Set when this open had to fall back to the backup copy. */
+  recovery: VaultRecovery | null = null;
+  // True private fields: a vault that ends up in a log or util.inspect shows no password or key.
+  #records: ReadonlyMap<string, VaultRecord>;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  readonly #kdf: KdfParams;
+  readonly #key: Buffer;
+  readonly #store: VaultFileStore;
+  readonly #lock: VaultLock | null;
+  readonly #clock: () => number;
+
+  private constructor(
+    file: string,
+    records: VaultRecord[],
+    parts: {
+      kdf: KdfParams;
+      key: Buffer;
+      store: VaultFileStore;
+      lock: VaultLock | null;
+      clock: () => number;
+    },
+  ) {
+    this.file = file;
+    this.readOnly = parts.lock === null;
+    this.#records = new Map(records.map((r) => [r.serial, r]));
+    this.#kdf = parts.kdf;
+    this.#key = parts.key;
+    this.#store = parts.store;
+    this.#lock = parts.lock;
+    this.#clock = parts.clock;
+  }
+
+  /** Opens (creating if absent, mode 0600, parent dir 0700) `file` with a key derived from `secret`. */
+  static async open(
+    file: string,
+    secret: string | VaultSecret,
+    options: VaultOpenOptions = {},
+  ): Promise<CredentialVault> {
+    const path = resolve(file);
+    const vaultSecret = VaultSecret.from(secret);
+    const clock = options.clock ?? Date.now;
+    const store = new VaultFileStore(path, options.fileSystem);
+    if (!options.readOnly) await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+    const lock = options.readOnly ? null : await acquireVaultLock(path);
+    try {
+      const loaded = await load(store, vaultSecret, !options.readOnly);
+      const key = await vaultSecret.keyFor(loaded.kdf);
+      const vault = new CredentialVault(path, loaded.records, { kdf: loaded.kdf, key, store, lock, clock });
+      if (lock) await store.removeStaleTemps();
+      if (loaded.bytes) store.adopt(loaded.bytes);
+      if (loaded.recovery) {
+        const damagedCopy =
+          lock && (await store.read(path)) !== null ? await store.setAside(new Date(clock())) : null;
+        if (lock && loaded.bytes) await store.restore(loaded.bytes);
+        vault.recovery = { ...loaded.recovery, damagedCopy };
+        options.onRecovered?.(vault.recovery);
+      } else if (!loaded.bytes && lock) {
+        await store.write(encodeVault(loaded.kdf, key, []));
+      }
+      return vault;
+    } catch (err) {
+      await lock?.release();
+      throw err;
+    }
+  }
+
+  /** A deep copy of the record, or undefined. */
+  get(serial: string): VaultRecord | undefined {
+    const record = this.#records.get(serial);
+    return record ? structuredClone(record) : undefined;
+  }
+
+  /** Copies of every record, sorted by serial. */
+  list(): VaultRecord[] {
+    return sorted([...this.#records.values()]).map((r) => structuredClone(r));
+  }
+
+  /** Serials of records with a pending password: reconcile these before any other work. */
+  pendingSerials(): string[] {
+    return sorted([...this.#records.values()].filter((r) => r.pending !== null)).map((r) => r.serial);
+  }
+
+  /** Adds a new device (state ok). Throws VaultRecordExistsError if the serial is enrolled. */
+  async enrol(input: EnrolInput): Promise<VaultRecord> {
+    const record = newRecord(input, this.now().toISOString());
+    await this.commit(() => {
+      if (this.#records.has(record.serial)) throw new VaultRecordExistsError(record.serial);
+      return record;
+    });
+    return structuredClone(record);
+  }
+
+  /**
+   * Records `password` as pending and resolves once that is on disk (file and directory synced):
+   * only then may the device be changed. The same pending password again is a no-op; a different
+   * one while one is pending throws VaultPendingExistsError (it may be the device's password).
+   */
+  async writePending(serial: string, password: string): Promise<void> {
+    requirePassword(password);
+    await this.change(serial, (record, now) => {
+      if (record.pending) {
+        if (record.pending.password === password) return null;
+        throw new VaultPendingExistsError(serial);
+      }
+      return { ...record, pending: { password, since: now.toISOString() }, state: 'pending' };
+    });
+  }
+
+  /** The pending password becomes current; the old current goes to the history (until = `at`). */
+  async commitPending(serial: string, at?: Date): Promise<void> {
+    await this.change(serial, (record, now) => {
+      if (!record.pending) throw new InvalidArgumentError(`device ${serial} has no pending password`);
+      const when = (at ?? now).toISOString();
+      return {
+        ...record,
+        password: record.pending.password,
+        pending: null,
+        previous: [{ password: record.password, until: when }, ...record.previous].slice(0, HISTORY_LIMIT),
+        lastRotation: when,
+        state: 'ok',
+        attentionReason: null,
+      };
+    });
+  }
+
+  /** Reconcile proved the pending password works: same as commitPending. */
+  adoptPending(serial: string, at?: Date): Promise<void> {
+    return this.commitPending(serial, at);
+  }
+
+  /** The current password was proven to work: the pending one is dropped, state ok. */
+  async discardPending(serial: string): Promise<void> {
+    await this.change(serial, (record) => ({ ...record, pending: null, state: 'ok', attentionReason: null }));
+  }
+
+  /** Stops automatic work on the device; any pending password is kept. */
+  async markNeedsAttention(serial: string, reason: string): Promise<void> {
+    if (typeof reason !== 'string' || reason.trim() === '') {
+      throw new InvalidArgumentError('reason must be a non-empty string');
+    }
+    await this.change(serial, (record) => ({
+      ...record,
+      state: 'needs_attention',
+      attentionReason: withoutSecrets(reason, record),
+    }));
+  }
+
+  async update(serial: string, patch: RecordPatch): Promise<void> {
+    const checked = checkPatch(patch);
+    await this.change(serial, (record) =>
+      Object.keys(checked).length === 0 ? null : { ...record, ...checked },
+    );
+  }
+
+  /** Waits for queued writes, then releases the lock. Later changes are refused. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue;
+    await this.#lock?.release();
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  private now(): Date {
+    return new Date(this.#clock());
+  }
+
+  /** Applies `apply` to one record in the write queue; null from `apply` means nothing to write. */
+  private change(
+    serial: string,
+    apply: (record: VaultRecord, now: Date) => VaultRecord | null,
+  ): Promise<void> {
+    return this.commit(() => {
+      const record = this.#records.get(serial);
+      if (!record) throw new VaultRecordMissingError(serial);
+      const now = this.now();
+      const next = apply(structuredClone(record), now);
+      return next && { ...next, updatedAt: now.toISOString() };
+    });
+  }
+
+  /** Runs `produce` in turn; writes the record it returns, and only then updates memory. */
+  private commit(produce: () => VaultRecord | null): Promise<void> {
+    if (this.#closed) return Promise.reject(new InvalidArgumentError('the vault is closed'));
+    if (this.readOnly) return Promise.reject(new InvalidArgumentError('the vault was opened read-only'));
+    const run = this.#queue.then(async () => {
+      const next = produce();
+      if (!next) return;
+      const records = new Map(this.#records).set(next.serial, next);
+      await this.#store.write(encodeVault(this.#kdf, this.#key, sorted([...records.values()])));
+      this.#records = records;
+    });
+    // The queue only orders; each caller sees its own outcome through `run`.
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+}
+
+async function load(store: VaultFileStore, secret: VaultSecret, writable: boolean): Promise<Loaded> {
+  const mainBytes = await store.read(store.file);
+  const main = mainBytes ? await decodeVault(mainBytes, secret) : null;
+  if (main?.ok) return { kdf: main.kdf, records: main.records, bytes: mainBytes, recovery: null };
+  const backupBytes = await store.read(store.backupFile);
+  const backup = backupBytes ? await decodeVault(backupBytes, secret) : null;
+  if (backup?.ok) {
+    const detail = main ? describe(main) : 'main file missing';
+    const recovery = { file: store.file, from: store.backupFile, detail };
+    return { kdf: backup.kdf, records: backup.records, bytes: backupBytes, recovery };
+  }
+  // Neither opens. A key check that fails (where the right key would have opened at least the
+  // backup) means the key is wrong, and that is what the user can act on.
+  if (main?.reason === 'wrong_key' || backup?.reason === 'wrong_key') {
+    throw new WrongVaultKeyError(store.file);
+  }
+  if (main || backup) {
+    const kept = [mainBytes ? store.file : null, backupBytes ? store.backupFile : null].filter(
+      (f): f is string => f !== null,
+    );
+    throw new VaultCorruptError(store.file, kept, describe(main ?? (backup as DecodeResult)));
+  }
+  if (!writable) throw new VaultNotFoundError(store.file);
+  return { kdf: newKdfParams(), records: [], bytes: null, recovery: null };
+}
+
+function describe(result: DecodeResult): string {
+  return result.ok ? 'readable' : result.reason === 'wrong_key' ? 'key check failed' : result.detail;
+}
+
+function sorted(records: VaultRecord[]): VaultRecord[] {
+  return records.sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+}
+
+function requirePassword(password: unknown): void {
+  if (typeof password !== 'string' || password === '') {
+    throw new InvalidArgumentError('password must be a non-empty string');
+  }
+}
+
+/** A reason text is stored and shown; a password that slipped into it is masked. */
+function withoutSecrets(reason: string, record: VaultRecord): string {
+  const secrets = [record.password, record.pending?.password, ...record.previous.map((p) => p.password)];
+  return secrets.reduce<string>((text, secret) => (secret ? text.split(secret).join('***') : text), reason);
+}

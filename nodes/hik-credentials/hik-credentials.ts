@@ -1,0 +1,284 @@
+/**
+ * `hik-credentials` flow node: rotates the passwords of its `hik-device` nodes on a schedule
+ * (every N days in a time window, or cron), verifies and reconciles them on demand, and sends one
+ * message per device result. At start it enrols devices the vault does not know yet (first
+ * contact, with the enrolment password) and reconciles every pending record before anything is
+ * scheduled. The new password is only in the vault, unless "include new password" is ticked.
+ * Closing aborts work that has not reached the device yet; anything later is left pending in the
+ * vault, which the next start reconciles.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { HikError, InvalidArgumentError } from '../../lib/errors';
+import {
+  CredentialManager,
+  type DeviceResult,
+  type ManagedDevice,
+} from '../../lib/rotation/credential-manager';
+import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
+import type { CredentialVault } from '../../lib/vault/credential-vault';
+import { readCredentialsSettings, type CredentialsSettings } from '../shared/credentials-settings';
+import { hikCredentialsMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+import { getHikDevice } from '../shared/types';
+import { openNodeRedVault } from '../shared/vault-access';
+
+type SendFn = (msg: Record<string, unknown>) => void;
+type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
+const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile'];
+/** Close waits this long for work under way, well inside Node-RED's 15 s close timeout. */
+const CLOSE_WAIT_MS = 5_000;
+
+const RESULT_STATUS = {
+  rotated: { fill: 'green', shape: 'dot' },
+  verified: { fill: 'green', shape: 'dot' },
+  skipped: { fill: 'grey', shape: 'dot' },
+  failed: { fill: 'red', shape: 'ring' },
+  needs_attention: { fill: 'red', shape: 'dot' },
+} as const;
+
+export = (RED: NodeAPI): void => {
+  function HikCredentials(this: Node, def: NodeDef & Record<string, unknown>): void {
+    RED.nodes.createNode(this, def);
+    setUp(this, def);
+  }
+
+  function setUp(node: Node, def: Record<string, unknown>): void {
+    const settings = readSettings(node, def);
+    if (!settings) {
+      node.status({ fill: 'red', shape: 'ring', text: 'hik-credentials.status.invalid' });
+      return;
+    }
+    const devices = managedDevices(node, settings);
+    const abort = new AbortController();
+    const inFlight = new Set<Promise<unknown>>();
+    let scheduler: RotationScheduler | null = null;
+    const track = <T>(work: Promise<T>): Promise<T> => {
+      inFlight.add(work);
+      void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+      return work;
+    };
+
+    const nextRotation = (serial: string | null): string | null =>
+      (serial !== null ? scheduler?.nextRotation(serial) : null)?.toISOString() ?? null;
+    const message = (topic: Topic, result: DeviceResult, vault: CredentialVault): Record<string, unknown> => {
+      const payload: Record<string, unknown> = {
+        serial: result.serial,
+        name: result.name,
+        result: result.result,
+        reason: result.reason,
+        rotatedAt: result.rotatedAt,
+        nextRotation: nextRotation(result.serial),
+      };
+      // Opt-in only: for users who forward the new password to their password manager.
+      if (settings.includePassword && result.result === 'rotated' && result.serial) {
+        payload.password = vault.get(result.serial)?.password ?? null;
+      }
+      return { topic, payload };
+    };
+    const showResult = (result: DeviceResult): void => {
+      const next = scheduler?.nextRotation();
+      node.status({
+        ...RESULT_STATUS[result.result],
+        text: RED._('hik-credentials.status.result', {
+          result: RED._(`hik-credentials.result.${result.result}`),
+          next: next ? next.toLocaleString() : RED._('hik-credentials.status.noSchedule'),
+        }),
+      });
+    };
+    const logResult = (result: DeviceResult): void => {
+      const detail = { name: result.name, serial: result.serial ?? '?', reason: result.reason ?? '' };
+      if (result.result === 'rotated') node.log(RED._('hik-credentials.log.rotated', detail));
+      else if (result.result === 'failed') node.warn(RED._('hik-credentials.log.failed', detail));
+      else if (result.result === 'needs_attention')
+        node.error(RED._('hik-credentials.log.needsAttention', detail));
+    };
+
+    const ready = openNodeRedVault(RED).then((vault) => {
+      const manager = new CredentialManager({
+        vault,
+        devices,
+        settleMs: settings.settleMs,
+        signal: abort.signal,
+        onEvent: (event) => {
+          if (event.phase === 'start' && event.step === 'apply') {
+            node.status({
+              fill: 'blue',
+              shape: 'dot',
+              text: RED._('hik-credentials.status.rotating', { serial: event.serial }),
+            });
+          }
+        },
+      });
+      const emit = (topic: Topic, result: DeviceResult, send: SendFn = (m) => node.send(m)): void => {
+        logResult(result);
+        showResult(result);
+        send(message(topic, result, vault));
+      };
+      scheduler = new RotationScheduler({
+        plan: settings.plan,
+        jitterMs: settings.jitterMs,
+        concurrency: settings.concurrency,
+        devices: () =>
+          devices.flatMap((d) => {
+            const record = manager.record(d);
+            return record ? [{ serial: record.serial, lastRotation: record.lastRotation }] : [];
+          }),
+        reconcilePending: async () => {
+          await enrolNew(node, manager);
+          for (const result of await track(manager.reconcilePending())) emit('reconcile', result);
+        },
+        rotate: async (serial) => {
+          const device = devices.find((d) => manager.record(d)?.serial === serial);
+          if (device) emit('rotate', await track(manager.rotate(device)));
+        },
+        onError: (err) => node.error(err),
+      });
+      node.status({ fill: 'grey', shape: 'ring', text: 'hik-credentials.status.idle' });
+      // Enrolment and reconcile of pending records come first, also for input messages.
+      const startup = track(scheduler.start());
+      void startup.then(() => {
+        const next = scheduler?.nextRotation();
+        if (next) {
+          node.status({
+            fill: 'grey',
+            shape: 'dot',
+            text: RED._('hik-credentials.status.next', { next: next.toLocaleString() }),
+          });
+        }
+      });
+      return { manager, emit, vault, startup };
+    });
+    ready.catch((err: unknown) => {
+      showFailure(node, err);
+      node.error(err);
+    });
+
+    node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: (err?: Error) => void) => {
+      const topic = typeof msg.topic === 'string' ? msg.topic : '';
+      const wanted = (msg.payload as { serial?: unknown } | null | undefined)?.serial;
+      const run = async (): Promise<void> => {
+        if (!TOPICS.includes(topic)) {
+          throw new InvalidArgumentError(`msg.topic must be one of ${TOPICS.join(', ')}`);
+        }
+        const { manager, emit, startup } = await ready;
+        await startup;
+        const targets = devices.filter(
+          (d) => wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted,
+        );
+        if (targets.length === 0) throw new InvalidArgumentError('no device of this node has that serial');
+        for (const device of targets) {
+          const result =
+            topic === 'status'
+              ? manager.status(device)
+              : await track(manager[topic as Exclude<Topic, 'status'>](device));
+          emit(topic as Topic, result, (m) => send({ ...m, _msgid: msg._msgid }));
+        }
+        if (topic !== 'status') void scheduler?.refresh();
+      };
+      run().then(
+        () => done(),
+        (err: unknown) => {
+          showFailure(node, err);
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      abort.abort();
+      let timer: NodeJS.Timeout | undefined;
+      const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
+      const stopped = ready
+        .then(() => scheduler?.stop())
+        .catch(() => undefined)
+        .then(() => Promise.allSettled([...inFlight]));
+      void Promise.race([stopped, bounded]).finally(() => {
+        clearTimeout(timer);
+        node.status({});
+        done();
+      });
+    });
+  }
+
+  /** Devices the vault does not know yet are enrolled now, with one attempt each. */
+  async function enrolNew(node: Node, manager: CredentialManager): Promise<void> {
+    for (const device of manager.devices.filter((d) => !manager.record(d))) {
+      try {
+        const record = await manager.enrolled(device);
+        node.log(RED._('hik-credentials.log.enrolled', { name: device.name, serial: record.serial }));
+      } catch (err) {
+        if (!HikError.isHikError(err)) throw err;
+        node.warn(RED._('hik-credentials.log.notEnrolled', { name: device.name, code: err.code }));
+      }
+    }
+  }
+
+  function managedDevices(node: Node, settings: CredentialsSettings): ManagedDevice[] {
+    const devices: ManagedDevice[] = [];
+    for (const ref of settings.devices) {
+      const config = getHikDevice(RED, ref.device);
+      const device = config?.deviceSettings;
+      if (!config || !device) {
+        node.warn(RED._('hik-credentials.log.missingDevice', { id: ref.device }));
+        continue;
+      }
+      devices.push({
+        key: config.id,
+        name: device.name || device.host,
+        host: device.host,
+        port: device.port,
+        protocol: device.protocol,
+        username: device.username,
+        serial: device.serial,
+        allowHttpPasswordChange: device.allowHttpPasswordChange,
+        recorder: ref.recorder,
+        enrolmentPassword: () => config.enrolmentPassword(),
+      });
+    }
+    return devices;
+  }
+
+  function readSettings(node: Node, def: Record<string, unknown>): CredentialsSettings | null {
+    let config: Record<string, unknown>;
+    try {
+      config = migrate(def, hikCredentialsMigrations);
+    } catch (err: unknown) {
+      if (err instanceof NewerConfigVersionError) {
+        node.warn(
+          RED._('hik-credentials.log.newerConfig', {
+            found: err.foundVersion,
+            supported: err.supportedVersion,
+          }),
+        );
+        return null;
+      }
+      if (HikError.isHikError(err)) {
+        node.warn(
+          RED._('hik-credentials.log.invalidConfig', {
+            problem: RED._('hik-credentials.validation.version'),
+          }),
+        );
+        return null;
+      }
+      throw err;
+    }
+    const result = readCredentialsSettings(config);
+    if (!result.ok) {
+      node.warn(
+        RED._('hik-credentials.log.invalidConfig', {
+          problem: RED._(`hik-credentials.validation.${result.problem}`),
+        }),
+      );
+      return null;
+    }
+    return result.settings;
+  }
+
+  function showFailure(node: Node, err: unknown): void {
+    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+    node.status({ fill: 'red', shape: 'ring', text: `errors.${code}` });
+  }
+
+  RED.nodes.registerType('hik-credentials', HikCredentials, {
+    settings: { hikCredentialsVersion: { value: hikCredentialsMigrations.current, exportable: true } },
+  });
+};

@@ -1,0 +1,168 @@
+/**
+ * `hik-discover` flow node: finds Hikvision devices over SADP on input and/or on an interval,
+ * listens for their unsolicited Hellos when passive mode is on, and sends one message per change
+ * (`added`, `changed`, `rebooted`, `inactive`, `gone`), optionally the whole list on a second
+ * output. Sockets come from the process-wide set, so every hik-discover node and the CLI in this
+ * process share them. Status: `N devices, M inactive` (red when any is inactive).
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { HikError } from '../../lib/errors';
+import type { FleetEvent } from '../../lib/sadp/discovered-fleet';
+import { DiscoveryService } from '../../lib/sadp/discovery-service';
+import { allIpv4Interfaces, resolveInterfaces, type SadpInterface } from '../../lib/sadp/sadp-interfaces';
+import type { SadpDevice } from '../../lib/sadp/sadp-device';
+import { sharedSadpSockets } from '../../lib/runtime';
+import { readDiscoverSettings, type DiscoverSettings } from '../shared/discover-settings';
+import { hikDiscoverMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+
+type SendFn = (msg: (Record<string, unknown> | null)[] | Record<string, unknown>) => void;
+
+export = (RED: NodeAPI): void => {
+  function HikDiscover(this: Node, def: NodeDef & Record<string, unknown>): void {
+    RED.nodes.createNode(this, def);
+    const settings = readSettings(this, def);
+    const interfaces = settings ? chooseInterfaces(this, settings) : null;
+    if (!settings || !interfaces) {
+      this.status({ fill: 'red', shape: 'ring', text: 'hik-discover.status.invalid' });
+      return;
+    }
+    const toMessages = (events: FleetEvent[]): Record<string, unknown>[] => events.map(eventMessage);
+    const showCount = (): void => {
+      const count = service.fleet.size;
+      const inactive = service.fleet.inactiveCount();
+      this.status({
+        fill: inactive > 0 ? 'red' : 'green',
+        shape: 'dot',
+        text: RED._('hik-discover.status.devices', { count, inactive }),
+      });
+    };
+    const sendEvents = (send: SendFn, events: FleetEvent[], base: Record<string, unknown> = {}): void => {
+      for (const msg of toMessages(events))
+        send(settings.sendList ? [{ ...base, ...msg }, null] : { ...base, ...msg });
+    };
+    const sendList = (send: SendFn, devices: SadpDevice[], base: Record<string, unknown> = {}): void => {
+      if (settings.sendList) send([null, { ...base, topic: 'devices', payload: devices }]);
+    };
+
+    const service = new DiscoveryService({
+      interfaces,
+      targets: settings.targets,
+      windowMs: settings.windowMs,
+      intervalMs: settings.intervalSeconds * 1000,
+      passive: settings.passive,
+      goneAfterMs: settings.goneAfterSeconds * 1000,
+      sockets: sharedSadpSockets(),
+      onEvents: (events, cause) => {
+        this.debug(RED._('hik-discover.log.events', { count: events.length, cause }));
+        sendEvents((m) => this.send(m), events);
+        showCount();
+      },
+      onScanned: (devices) => {
+        sendList((m) => this.send(m), devices);
+        showCount();
+      },
+      onError: (err) => {
+        showFailure(this, err);
+        this.error(err);
+      },
+    });
+
+    this.status({ fill: 'grey', shape: 'ring', text: 'hik-discover.status.idle' });
+    const started = service.start().then(
+      () => {
+        if (service.fleet.size > 0) showCount();
+      },
+      (err: unknown) => {
+        showFailure(this, err);
+        this.error(err);
+      },
+    );
+
+    this.on('input', (msg: NodeMessageInFlow, send: SendFn, done: (err?: Error) => void) => {
+      const base = { _msgid: msg._msgid };
+      this.status({ fill: 'yellow', shape: 'ring', text: 'hik-discover.status.scanning' });
+      service.scan().then(
+        (outcome) => {
+          sendEvents(send, outcome.events, base);
+          sendList(send, outcome.devices, base);
+          showCount();
+          done();
+        },
+        (err: unknown) => {
+          showFailure(this, err);
+          done(err instanceof Error ? err : new Error(String(err)));
+        },
+      );
+    });
+
+    this.on('close', (_removed: boolean, done: () => void) => {
+      void started
+        .then(() => service.stop())
+        .finally(() => {
+          this.status({});
+          done();
+        });
+    });
+  }
+
+  function readSettings(node: Node, def: Record<string, unknown>): DiscoverSettings | null {
+    let config: Record<string, unknown>;
+    try {
+      config = migrate(def, hikDiscoverMigrations);
+    } catch (err: unknown) {
+      if (err instanceof NewerConfigVersionError) {
+        node.warn(
+          RED._('hik-discover.log.newerConfig', { found: err.foundVersion, supported: err.supportedVersion }),
+        );
+        return null;
+      }
+      if (HikError.isHikError(err)) {
+        node.warn(
+          RED._('hik-discover.log.invalidConfig', { problem: RED._('hik-discover.validation.version') }),
+        );
+        return null;
+      }
+      throw err;
+    }
+    const result = readDiscoverSettings(config);
+    if (!result.ok) {
+      node.warn(
+        RED._('hik-discover.log.invalidConfig', {
+          problem: RED._(`hik-discover.validation.${result.problem}`),
+        }),
+      );
+      return null;
+    }
+    return result.settings;
+  }
+
+  function chooseInterfaces(node: Node, settings: DiscoverSettings): SadpInterface[] | null {
+    if (settings.interfaces.length === 0) return allIpv4Interfaces();
+    try {
+      return resolveInterfaces(settings.interfaces);
+    } catch (err: unknown) {
+      if (!HikError.isHikError(err)) throw err;
+      node.warn(RED._('hik-discover.log.invalidConfig', { problem: err.message }));
+      return null;
+    }
+  }
+
+  function showFailure(node: Node, err: unknown): void {
+    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+    node.status({ fill: 'red', shape: 'ring', text: `errors.${code}` });
+  }
+
+  RED.nodes.registerType('hik-discover', HikDiscover, {
+    settings: { hikDiscoverVersion: { value: hikDiscoverMigrations.current, exportable: true } },
+  });
+};
+
+/** One change as a message: topic = what happened, payload = the device as now seen. */
+function eventMessage(event: FleetEvent): Record<string, unknown> {
+  return {
+    topic: event.topic,
+    payload: event.device,
+    changes: event.changes,
+    ...(event.previous && event.topic !== 'gone' ? { previous: event.previous } : {}),
+  };
+}

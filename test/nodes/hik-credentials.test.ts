@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestFlows } from 'node-red-node-test-helper';
+import type { SinonSpy } from 'sinon';
+import { sharedVaults } from '../../lib/runtime';
+import { CredentialVault } from '../../lib/vault/credential-vault';
+import hikCredentials = require('../../nodes/hik-credentials/hik-credentials');
+import hikDevice = require('../../nodes/hik-device/hik-device');
+import type { SimDevice } from '../../sim';
+import { helper } from '../support/node-red';
+import { SimHarness } from '../support/sim-devices';
+
+const CANARY = 'Canary-Cr3dentials-5577';
+const SECRET = 'hik-credentials-test-secret';
+
+interface Payload {
+  serial: string | null;
+  name: string;
+  result: string;
+  reason: string | null;
+  rotatedAt: string | null;
+  nextRotation: string | null;
+  password?: string | null;
+}
+
+interface Message {
+  topic: string;
+  payload: Payload;
+}
+
+function statusSpy(id: string): SinonSpy {
+  return Reflect.get(helper.getNode(id), 'status') as SinonSpy;
+}
+
+/** Resolves with the next `count` messages the helper node `id` receives (bounded). */
+function nextMessages(id: string, count: number, timeoutMs = 8_000): Promise<Message[]> {
+  const node = helper.getNode(id);
+  const received: Message[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`got ${received.length} of ${count} messages`)),
+      timeoutMs,
+    );
+    node.on('input', (msg: unknown) => {
+      const message = msg as Message;
+      received.push(message);
+      if (received.length === count) {
+        clearTimeout(timer);
+        resolve(received);
+      }
+    });
+  });
+}
+
+function deviceConfig(id: string, device: SimDevice, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    type: 'hik-device',
+    name: `${id} device`,
+    host: device.host,
+    port: device.port,
+    protocol: device.https ? 'https' : 'http',
+    username: 'admin',
+    serial: '',
+    allowHttpPasswordChange: !device.https,
+    version: 2,
+    ...extra,
+  };
+}
+
+function credentialsNode(
+  devices: { device: string; recorder?: boolean }[],
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    id: 'creds',
+    type: 'hik-credentials',
+    devices,
+    scheduleType: 'manual',
+    settleSeconds: 0.01,
+    jitterMinutes: 0,
+    concurrency: 2,
+    includePassword: false,
+    version: 1,
+    wires: [['out']],
+    ...extra,
+  };
+}
+
+describe('hik-credentials node', function () {
+  this.timeout(20_000);
+  const sim = new SimHarness();
+  const originalSettings = (helper as unknown as { _settings: unknown })._settings;
+  let userDir: string;
+
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    userDir = await mkdtemp(join(tmpdir(), 'hik-credentials-node-'));
+    helper.settings({ userDir, credentialSecret: SECRET });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    (helper as unknown as { _settings: unknown })._settings = originalSettings;
+    await sharedVaults().closeAll();
+    await rm(userDir, { recursive: true, force: true });
+    await sim.stop();
+  });
+
+  async function load(flow: TestFlows, credentials: Record<string, { password: string }>): Promise<void> {
+    await helper.load([hikDevice, hikCredentials], flow, credentials);
+  }
+
+  async function vaultRecord(serial: string) {
+    await sharedVaults().closeAll(); // the node's open vault would hold the file's lock
+    const vault = await CredentialVault.open(join(userDir, 'hik-guard', 'vault.json'), SECRET);
+    try {
+      return vault.get(serial);
+    } finally {
+      await vault.close();
+    }
+  }
+
+  it('enrols on first contact, rotates on input and sends one result per device without the password', async () => {
+    const camera = await sim.device({ adminPassword: CANARY, requireLoginPassword: true });
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    const [message] = await (async () => {
+      const received = nextMessages('out', 1);
+      helper.getNode('creds').receive({ topic: 'rotate', payload: {} });
+      return received;
+    })();
+    assert.equal(message?.topic, 'rotate');
+    assert.deepEqual(
+      { ...message.payload, rotatedAt: typeof message.payload.rotatedAt },
+      {
+        serial: camera.serialNumber,
+        name: 'cam device',
+        result: 'rotated',
+        reason: null,
+        rotatedAt: 'string',
+        nextRotation: null,
+      },
+    );
+    const newPassword = camera.state.admin.password ?? '';
+    assert.notEqual(newPassword, CANARY);
+    assert.ok(statusSpy('creds').calledWithMatch({ fill: 'green', shape: 'dot' }));
+
+    const statuses = statusSpy('creds').args;
+    await helper.unload();
+    const seen = JSON.stringify([message, statuses, helper.log().args]);
+    for (const secret of [CANARY, newPassword]) assert.ok(!seen.includes(secret), 'a password leaked');
+    const record = await vaultRecord(camera.serialNumber);
+    assert.equal(record?.password, newPassword);
+    assert.equal(record.previous[0]?.password, CANARY);
+    assert.ok(!(await readFile(join(userDir, 'hik-guard', 'vault.json'), 'utf8')).includes(CANARY));
+    assert.equal(camera.counters.failedLogins, 0);
+  });
+
+  it('includes the new password only when the node option is on', async () => {
+    const camera = await sim.device({ adminPassword: CANARY });
+    await load(
+      [
+        deviceConfig('cam', camera),
+        credentialsNode([{ device: 'cam' }], { includePassword: true }),
+        { id: 'out', type: 'helper' },
+      ],
+      { cam: { password: CANARY } },
+    );
+    const received = nextMessages('out', 1);
+    helper.getNode('creds').receive({ topic: 'rotate' });
+    const [message] = await received;
+    assert.equal(message?.payload.result, 'rotated', JSON.stringify(message?.payload));
+    assert.equal(message.payload.password, camera.state.admin.password);
+  });
+
+  it('updates the channel of a recorder in the list, which comes back online', async () => {
+    const camera = await sim.device({ adminPassword: CANARY }, false, '127.0.0.41');
+    const nvr = await sim.device({ adminPassword: CANARY, deviceType: 'NVR' }, false, '127.0.0.42');
+    const channel = nvr.addChannel({
+      ipAddress: '127.0.0.41',
+      managePortNo: camera.port!,
+      userName: 'admin',
+      password: CANARY,
+    });
+    await load(
+      [
+        deviceConfig('cam', camera),
+        deviceConfig('nvr', nvr),
+        credentialsNode([{ device: 'cam' }, { device: 'nvr', recorder: true }]),
+        { id: 'out', type: 'helper' },
+      ],
+      { cam: { password: CANARY }, nvr: { password: CANARY } },
+    );
+    const received = nextMessages('out', 1);
+    helper.getNode('creds').receive({ topic: 'rotate', payload: { serial: camera.serialNumber } });
+    const [message] = await received;
+    assert.equal(message?.payload.result, 'rotated');
+    assert.equal(message.payload.reason, null);
+    assert.equal(nvr.state.channelById(channel.id)?.password, camera.state.admin.password);
+    assert.equal(nvr.state.admin.password, CANARY, 'only the camera was rotated');
+    assert.equal(camera.counters.failedLogins, 0);
+  });
+
+  it('answers verify, status and reconcile, and reports an unknown topic as an error', async () => {
+    const camera = await sim.device({ adminPassword: CANARY });
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    const node = helper.getNode('creds');
+    for (const [topic, result, reason] of [
+      ['verify', 'verified', null],
+      ['status', 'skipped', 'ok'],
+      ['reconcile', 'verified', 'nothing_pending'],
+    ] as const) {
+      const received = nextMessages('out', 1);
+      node.receive({ topic });
+      const [message] = await received;
+      assert.equal(message?.topic, topic);
+      assert.equal(message.payload.result, result, topic);
+      assert.equal(message.payload.reason, reason, topic);
+    }
+    node.receive({ topic: 'reboot' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(statusSpy('creds').calledWithMatch({ fill: 'red', text: 'errors.HIK_ERR_INVALID_ARGUMENT' }));
+    assert.equal(camera.state.admin.password, CANARY);
+  });
+
+  it('redeploy in the middle of a rotation leaves it recoverable; the next start reconciles it', async () => {
+    const camera = await sim.device({ adminPassword: CANARY, rebootMs: 300 });
+    const flow = [
+      deviceConfig('cam', camera),
+      credentialsNode([{ device: 'cam' }]),
+      { id: 'out', type: 'helper' },
+    ];
+    await load(flow, { cam: { password: CANARY } });
+    // The password change goes through; the check of the new password never gets an answer.
+    const hung = camera.faults.inject({
+      kind: 'hang',
+      path: '/ISAPI/Security/userCheck',
+      withCredentials: true,
+    });
+    helper.getNode('creds').receive({ topic: 'rotate' });
+    while (hung.hits === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.equal(camera.counters.passwordChanges, 1);
+
+    // Redeploy (close) while the device reboots under the hung request: close still finishes.
+    const closed = helper.unload();
+    camera.rebootInBackground();
+    await closed;
+    hung.remove();
+    await camera.whenUp();
+    const pending = await vaultRecord(camera.serialNumber);
+    assert.ok(pending?.pending, 'the unfinished rotation is pending in the vault');
+
+    await load(flow, { cam: { password: CANARY } });
+    const [message] = await nextMessages('out', 1);
+    assert.equal(message?.topic, 'reconcile');
+    assert.equal(message.payload.result, 'verified');
+    assert.equal(message.payload.reason, 'kept_pending');
+    await helper.unload();
+    const record = await vaultRecord(camera.serialNumber);
+    assert.equal(record?.pending, null);
+    assert.equal(record.password, camera.state.admin.password);
+    assert.ok(camera.counters.failedLogins <= 1);
+    assert.ok(!JSON.stringify(helper.log().args).includes(CANARY));
+  });
+
+  it('keeps a wrong enrolment password (the canary) out of messages, status, logs and error texts', async () => {
+    const camera = await sim.device({ adminPassword: 'The-Real-Passw0rd' });
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    const messages: Message[] = [];
+    for (const topic of ['rotate', 'verify', 'status', 'reconcile']) {
+      const received = nextMessages('out', 1);
+      helper.getNode('creds').receive({ topic });
+      messages.push(...(await received));
+    }
+    assert.deepEqual(
+      messages.map((m) => m.payload.result),
+      ['failed', 'failed', 'skipped', 'failed'],
+    );
+    assert.equal(
+      messages[0]?.payload.reason,
+      'HIK_ERR_LOGIN_GUARD',
+      'enrolment at start already failed once',
+    );
+    assert.equal(camera.counters.failedLogins, 1, 'the wrong password was sent once, never again');
+    const statuses = statusSpy('creds').args;
+    await helper.unload();
+    const seen = JSON.stringify([messages, statuses, helper.log().args]);
+    assert.ok(seen.includes('HIK_ERR'), 'the failures were reported');
+    assert.ok(!seen.includes(CANARY), 'the canary leaked');
+  });
+
+  it('stays idle with one warning when its configuration is unusable', async () => {
+    await load([credentialsNode([{ device: 'cam' }], { scheduleType: 'cron', cron: 'sometimes' })], {});
+    assert.ok(statusSpy('creds').calledWithMatch({ fill: 'red', text: 'hik-credentials.status.invalid' }));
+  });
+});
