@@ -1,6 +1,6 @@
 /**
- * `hik-guard sim`: runs a simulated fleet on loopback until SIGINT/SIGTERM, printing one line per
- * device. The admin password comes from an environment variable (HIK_SIM_PASSWORD, or the one named
+ * `hik-guard sim`: runs a simulated fleet (ISAPI and SADP) on loopback until SIGINT/SIGTERM,
+ * printing one line per device. The admin password comes from an environment variable (HIK_SIM_PASSWORD, or the one named
  * by --password-env) or is the documented demo password; it is never printed.
  */
 import { parseArgs } from 'node:util';
@@ -46,6 +46,8 @@ export async function runSimCommand(argv: string[], io: SimCommandIo): Promise<n
       devices: demoFleet(settings.devices, settings.password),
       baseAddress: settings.base,
       https: settings.https,
+      // Each device also answers SADP on its own loopback address, so `hik-guard discover` finds it.
+      sadp: true,
       ...(settings.port === undefined ? {} : { port: settings.port }),
     });
   } catch (err) {

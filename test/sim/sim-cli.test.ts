@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
+import { main } from '../../cli/hik-guard';
 import { runSimCommand } from '../../sim';
 import { send } from './helpers/http';
 
@@ -59,6 +60,20 @@ describe('hik-guard sim', () => {
       (await send({ host: url.hostname, port: Number(url.port), https: false }, '/SDK/activateStatus'))
         .status,
       200,
+    );
+    const discovered = capture();
+    const found = await main(['discover', '--target', url.hostname, '--timeout', '800', '--json'], {
+      stdout: discovered.stream,
+      stderr: discovered.stream,
+      stdin: new PassThrough(),
+      env: {},
+    });
+    assert.equal(found, 0);
+    const devices = JSON.parse(discovered.text()) as { serial: string; httpPort: number }[];
+    assert.deepEqual(
+      devices.map((d) => [d.serial, d.httpPort]),
+      [[lines[0]!.split('  ')[0], Number(url.port)]],
+      'the device answers SADP on its own address, naming its HTTP port',
     );
     stop.abort();
     assert.equal(await running, 0);
