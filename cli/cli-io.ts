@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { LoginGuard } from '../lib/isapi/login-guard';
 
 /** What a CLI command needs from its process, injectable so commands run inside tests. */
@@ -31,4 +32,15 @@ export class UsageError extends Error {
 
 export function writeLine(stream: NodeJS.WritableStream, text: string): void {
   stream.write(`${text}\n`);
+}
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+/** Strict option parsing for a command: unknown options and positionals are usage errors. */
+export function parseCommandArgs<const O extends OptionsConfig>(argv: string[], options: O) {
+  try {
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }

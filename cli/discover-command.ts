@@ -3,7 +3,6 @@
  * group on every IPv4 interface (or the ones named); with `--target` it asks exactly those
  * addresses, which reaches a known device across subnets. Nothing answering is not an error.
  */
-import { parseArgs } from 'node:util';
 import { HikError } from '../lib/errors';
 import { sharedSadpSockets } from '../lib/runtime';
 import type { SadpDevice } from '../lib/sadp/sadp-device';
@@ -15,7 +14,7 @@ import {
 } from '../lib/sadp/sadp-interfaces';
 import { SadpScanner, type SadpTarget } from '../lib/sadp/sadp-scanner';
 import { parseSadpTarget } from '../lib/sadp/sadp-target';
-import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 
 export const DISCOVER_USAGE = `Usage: hik-guard discover [--target HOST[:PORT]]... [--interface ADDR]... [--timeout MS] [--json]
 
@@ -66,22 +65,12 @@ export async function runDiscoverCommand(argv: string[], io: CliIo): Promise<num
 }
 
 function parseDiscoverOptions(argv: string[]): DiscoverOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        target: { type: 'string', multiple: true, default: [] },
-        interface: { type: 'string', multiple: true, default: [] },
-        timeout: { type: 'string', default: '1500' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseCommandArgs(argv, {
+    target: { type: 'string', multiple: true, default: [] },
+    interface: { type: 'string', multiple: true, default: [] },
+    timeout: { type: 'string', default: '1500' },
+    json: { type: 'boolean', default: false },
+  });
   const windowMs = Number(values.timeout);
   if (!Number.isInteger(windowMs) || windowMs < 100 || windowMs > 60_000) {
     throw new UsageError('--timeout must be a whole number of milliseconds from 100 to 60000');

@@ -3,12 +3,11 @@
  * password (or just the one at --host) the current password is tried once, then the pending one
  * once; the one that works becomes current. Neither: the device is flagged needs_attention.
  */
-import { parseArgs } from 'node:util';
 import { HikError } from '../lib/errors';
 import { findRecordByAddress } from '../lib/rotation/enrol-device';
 import { reconcileDevice, type ReconcileOutcome } from '../lib/rotation/reconcile-device';
 import { CredentialVault } from '../lib/vault/credential-vault';
-import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { portOption, secondsOption } from './rotate-command';
 import { errorJson, exitCodeFor } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
@@ -98,25 +97,15 @@ interface ReconcileCliOptions {
 }
 
 function parseOptions(argv: string[]): ReconcileCliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        vault: { type: 'string' },
-        'vault-key-file': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        https: { type: 'boolean', default: false },
-        timeout: { type: 'string', default: '10' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseCommandArgs(argv, {
+    vault: { type: 'string' },
+    'vault-key-file': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    https: { type: 'boolean', default: false },
+    timeout: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  });
   if (!values.vault) throw new UsageError('--vault FILE is required');
   if (values.host === undefined && (values.port !== undefined || values.https)) {
     throw new UsageError('--port and --https go with --host');

@@ -3,11 +3,10 @@
  * environment variable or the prompt), then rotates its password the crash-safe way. Prints the
  * result, never a password: the new one is only in the vault (`hik-guard vault show SERIAL`).
  */
-import { parseArgs } from 'node:util';
 import { enrolDevice, findRecordByAddress } from '../lib/rotation/enrol-device';
 import { rotateDevice, type RotationOutcome } from '../lib/rotation/rotate-device';
 import { CredentialVault } from '../lib/vault/credential-vault';
-import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
 import { errorJson, exitCodeFor } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
@@ -128,29 +127,19 @@ function fail(io: CliIo, json: boolean, err: unknown): number {
 }
 
 function parseRotateOptions(argv: string[]): RotateCliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        https: { type: 'boolean', default: false },
-        'allow-http-password-change': { type: 'boolean', default: false },
-        user: { type: 'string', default: 'admin' },
-        vault: { type: 'string' },
-        'vault-key-file': { type: 'string' },
-        'password-env': { type: 'string' },
-        settle: { type: 'string', default: '2' },
-        timeout: { type: 'string', default: '10' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseCommandArgs(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    https: { type: 'boolean', default: false },
+    'allow-http-password-change': { type: 'boolean', default: false },
+    user: { type: 'string', default: 'admin' },
+    vault: { type: 'string' },
+    'vault-key-file': { type: 'string' },
+    'password-env': { type: 'string' },
+    settle: { type: 'string', default: '2' },
+    timeout: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  });
   if (!values.host) throw new UsageError('--host is required');
   if (!values.vault) throw new UsageError('--vault FILE is required');
   if (values.https === values['allow-http-password-change']) {

@@ -2,7 +2,6 @@
  * `hik-guard status`: who a device is and whether it is activated. Spends at most one
  * authenticated attempt (none while the device reports a lock) and never prints the password.
  */
-import { parseArgs } from 'node:util';
 import {
   AuthFailedError,
   CertificatePinMismatchError,
@@ -15,7 +14,7 @@ import {
 } from '../lib/errors';
 import { IsapiClient } from '../lib/isapi/isapi-client';
 import { getActivationStatus, getDeviceInfo, type DeviceInfo } from '../lib/isapi/endpoints/system';
-import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
+import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
 
 export const STATUS_USAGE = `Usage: hik-guard status --host HOST [--port N] [--https] [--user NAME]
@@ -95,27 +94,17 @@ export async function runStatusCommand(argv: string[], io: CliIo): Promise<numbe
 }
 
 function parseStatusOptions(argv: string[]): StatusOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        https: { type: 'boolean', default: false },
-        user: { type: 'string', default: 'admin' },
-        'password-env': { type: 'string' },
-        password: { type: 'string' },
-        fingerprint: { type: 'string' },
-        timeout: { type: 'string', default: '10' },
-        json: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseCommandArgs(argv, {
+    host: { type: 'string' },
+    port: { type: 'string' },
+    https: { type: 'boolean', default: false },
+    user: { type: 'string', default: 'admin' },
+    'password-env': { type: 'string' },
+    password: { type: 'string' },
+    fingerprint: { type: 'string' },
+    timeout: { type: 'string', default: '10' },
+    json: { type: 'boolean', default: false },
+  });
   if (values.password !== undefined) {
     throw new UsageError('--password is not accepted: use --password-env VAR or the prompt');
   }
