@@ -9,6 +9,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Default: the process-wide guard. Tests pass their own, as if each run were its own process. */
   loginGuard?: LoginGuard;
+  /** Ends a long-running command (`watch`) as SIGINT/SIGTERM do; for tests and embedding. */
+  stopSignal?: AbortSignal;
 }
 
 export const EXIT = {

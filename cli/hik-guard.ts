@@ -3,12 +3,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runSimCommand, SIM_USAGE } from '../sim';
+import { ACTIVATE_USAGE, runActivateCommand } from './activate-command';
 import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
 import { DISCOVER_USAGE, runDiscoverCommand } from './discover-command';
 import { RECONCILE_USAGE, runReconcileCommand } from './reconcile-command';
 import { ROTATE_USAGE, runRotateCommand } from './rotate-command';
 import { runStatusCommand, STATUS_USAGE } from './status-command';
 import { runVaultCommand, VAULT_USAGE } from './vault-command';
+import { runWatchCommand, WATCH_USAGE } from './watch-command';
 
 const USAGE = `Usage: hik-guard <command> [options]
 
@@ -19,6 +21,8 @@ Commands:
   reconcile settle rotations that did not finish (pending passwords in a vault)
   sim      run the simulated device fleet on loopback (for trying things out)
   vault    list, show or export the passwords in a credential vault
+  watch    report factory resets and other state changes as they happen (no login)
+  activate claim an inactive device with a generated password kept in a vault
 
 Run 'hik-guard <command> --help' for a command's options.`;
 
@@ -31,6 +35,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   reconcile: { run: runReconcileCommand, usage: RECONCILE_USAGE },
   sim: { run: runSimCommand, usage: SIM_USAGE },
   vault: { run: runVaultCommand, usage: VAULT_USAGE },
+  watch: { run: runWatchCommand, usage: WATCH_USAGE },
+  activate: { run: runActivateCommand, usage: ACTIVATE_USAGE },
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -420,3 +420,20 @@ export class HaLinkClosedError extends HikError {
     super('the Home Assistant link is closed');
   }
 }
+
+export type ReclaimRefusal = 'unknown_device' | 'pending_change' | 'not_inactive';
+
+/**
+ * A re-claim (activation by us) was not attempted: the vault does not know the device and it was
+ * not listed (`unknown_device`), a password change of it is unresolved (`pending_change`), or the
+ * device is not in factory state (`not_inactive`). Nothing was sent to the device.
+ */
+export class ReclaimRefusedError extends HikError {
+  override readonly code = 'HIK_ERR_RECLAIM_REFUSED';
+  constructor(
+    readonly serial: string,
+    readonly reason: ReclaimRefusal,
+  ) {
+    super(`re-claim of device ${serial} refused: ${reason.replace('_', ' ')}`);
+  }
+}

@@ -5,7 +5,9 @@
  */
 import { HaLinkRegistry } from './homeassistant/ha-link-registry';
 import { LoginGuard } from './isapi/login-guard';
+import { FleetView } from './monitor/fleet-view';
 import { DeviceLocks } from './rotation/device-locks';
+import { DiscoveryRegistry } from './sadp/discovery-registry';
 import { SadpSocketSet } from './sadp/sadp-socket-set';
 import type { CredentialVault } from './vault/credential-vault';
 import { VaultRegistry } from './vault/vault-registry';
@@ -66,4 +68,22 @@ export function sharedHaLinks(): HaLinkRegistry {
   const holder = globalThis as { [HA_LINKS_KEY]?: HaLinkRegistry };
   holder[HA_LINKS_KEY] ??= new HaLinkRegistry();
   return holder[HA_LINKS_KEY];
+}
+
+const DISCOVERIES_KEY = Symbol.for('node-red-contrib-hik-guard.discoveries');
+
+/** The discovery services running in this process (hik-discover nodes), for the editor sidebar. */
+export function sharedDiscoveries(): DiscoveryRegistry {
+  const holder = globalThis as { [DISCOVERIES_KEY]?: DiscoveryRegistry };
+  holder[DISCOVERIES_KEY] ??= new DiscoveryRegistry();
+  return holder[DISCOVERIES_KEY];
+}
+
+const FLEET_VIEW_KEY = Symbol.for('node-red-contrib-hik-guard.fleet-view');
+
+/** The read-only fleet view every activation monitor in this process feeds (the sidebar reads it). */
+export function sharedFleetView(): FleetView {
+  const holder = globalThis as { [FLEET_VIEW_KEY]?: FleetView };
+  holder[FLEET_VIEW_KEY] ??= new FleetView();
+  return holder[FLEET_VIEW_KEY];
 }

@@ -76,6 +76,11 @@ export class DiscoveredFleet {
     return [...this.entries.values()].map((e) => e.device);
   }
 
+  /** When the device with this key (`deviceKey`) was last seen (ms), or null when unknown. */
+  lastSeen(key: string): number | null {
+    return this.entries.get(key)?.lastSeen ?? null;
+  }
+
   inactiveCount(): number {
     let n = 0;
     for (const e of this.entries.values()) if (e.device.activated === false) n += 1;

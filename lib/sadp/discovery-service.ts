@@ -17,6 +17,8 @@ export type EventCause = 'scan' | 'passive' | 'expiry';
 export interface DiscoveryServiceOptions {
   interfaces: readonly SadpInterface[];
   targets?: readonly SadpTarget[];
+  /** Scans also ask the group on each interface. Default: true when interfaces are given. */
+  multicast?: boolean;
   windowMs?: number;
   /** Scan every this many ms; 0 = only when asked. */
   intervalMs?: number;
@@ -58,7 +60,7 @@ export class DiscoveryService {
     });
     this.scanner = new SadpScanner({
       interfaces: options.interfaces,
-      multicast: options.interfaces.length > 0,
+      multicast: options.multicast ?? options.interfaces.length > 0,
       targets: options.targets ?? [],
       sockets: options.sockets,
       ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),

@@ -11,7 +11,7 @@ import type { FleetEvent } from '../../lib/sadp/discovered-fleet';
 import { DiscoveryService } from '../../lib/sadp/discovery-service';
 import { allIpv4Interfaces, resolveInterfaces, type SadpInterface } from '../../lib/sadp/sadp-interfaces';
 import type { SadpDevice } from '../../lib/sadp/sadp-device';
-import { sharedSadpSockets } from '../../lib/runtime';
+import { sharedDiscoveries, sharedSadpSockets } from '../../lib/runtime';
 import { readDiscoverSettings, type DiscoverSettings } from '../shared/discover-settings';
 import { hikDiscoverMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
 
@@ -56,6 +56,7 @@ export = (RED: NodeAPI): void => {
         this.debug(RED._('hik-discover.log.events', { count: events.length, cause }));
         sendEvents((m) => this.send(m), events);
         showCount();
+        sharedDiscoveries().changed();
       },
       onScanned: (devices) => {
         sendList((m) => this.send(m), devices);
@@ -68,6 +69,7 @@ export = (RED: NodeAPI): void => {
     });
 
     this.status({ fill: 'grey', shape: 'ring', text: 'hik-discover.status.idle' });
+    sharedDiscoveries().add(service);
     const started = service.start().then(
       () => {
         if (service.fleet.size > 0) showCount();
@@ -96,6 +98,7 @@ export = (RED: NodeAPI): void => {
     });
 
     this.on('close', (_removed: boolean, done: () => void) => {
+      sharedDiscoveries().delete(service);
       void started
         .then(() => service.stop())
         .finally(() => {

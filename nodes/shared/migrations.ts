@@ -162,3 +162,25 @@ const hikCredentialsV1: Migration = {
 };
 
 export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1]);
+
+// ---- hik-reset --------------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default. */
+const hikResetV1: Migration = {
+  version: 1,
+  up(config) {
+    return {
+      ...config,
+      name: config.name ?? '',
+      devices: config.devices ?? [],
+      listed: config.listed ?? '',
+      server: config.server ?? '',
+      pollSeconds: config.pollSeconds ?? 60,
+      passive: config.passive ?? true,
+      interfaces: config.interfaces ?? '',
+      offlineAfter: config.offlineAfter ?? 3,
+    };
+  },
+};
+
+export const hikResetMigrations = defineMigrations([hikResetV1]);

@@ -3,6 +3,7 @@ import {
   configVersion,
   defineMigrations,
   hikDeviceMigrations,
+  hikResetMigrations,
   migrate,
   NewerConfigVersionError,
   type Migration,
@@ -137,6 +138,80 @@ describe('config migrations', () => {
         version: hikDeviceMigrations.current,
       };
       assert.deepEqual(migrate(current, hikDeviceMigrations), current);
+    });
+  });
+
+  describe('hik-reset', () => {
+    const base = { id: 'reset1', type: 'hik-reset', z: 'tab1', wires: [['out'], ['fleet']] };
+    const defaults = {
+      name: '',
+      devices: [],
+      listed: '',
+      server: '',
+      pollSeconds: 60,
+      passive: true,
+      interfaces: '',
+      offlineAfter: 3,
+    };
+
+    it('is at version 1', () => {
+      assert.equal(hikResetMigrations.current, 1);
+    });
+
+    describe('step 0 -> 1 (fixtures)', () => {
+      const step = hikResetMigrations.steps.find((s) => s.version === 1);
+      assert.ok(step, 'hik-reset has a step to version 1');
+
+      it('fills every missing field with its default: passive on, re-claim of nothing', () => {
+        assert.deepEqual(step.up(base), { ...base, ...defaults });
+      });
+
+      it('keeps every value that was set, including falsy ones', () => {
+        const set = {
+          ...base,
+          name: 'resets',
+          devices: [{ device: 'dev1', reclaim: true }, { device: 'dev2' }],
+          listed: 'DS-2CD2386G2-IU20240201AAWRJ00000501',
+          server: 'ha1',
+          pollSeconds: 0,
+          passive: false,
+          interfaces: '127.0.0.1',
+          offlineAfter: 5,
+        };
+        assert.deepEqual(step.up(set), set);
+      });
+
+      it('returns a new object and leaves the stored config alone', () => {
+        const stored = Object.freeze({ ...base, devices: Object.freeze([{ device: 'dev1' }]) });
+        const out = step.up(stored);
+        assert.notEqual(out, stored);
+        assert.deepEqual(stored, { ...base, devices: [{ device: 'dev1' }] });
+      });
+    });
+
+    it('full chain: an unversioned config comes out current and complete', () => {
+      assert.deepEqual(migrate(base, hikResetMigrations), {
+        ...base,
+        ...defaults,
+        version: hikResetMigrations.current,
+      });
+    });
+
+    it('full chain: a current config passes through unchanged', () => {
+      const current = {
+        ...base,
+        ...defaults,
+        devices: [{ device: 'dev1', reclaim: false }],
+        version: hikResetMigrations.current,
+      };
+      assert.deepEqual(migrate(current, hikResetMigrations), current);
+    });
+
+    it('full chain: a config saved by a newer release is refused', () => {
+      assert.throws(
+        () => migrate({ ...base, version: hikResetMigrations.current + 1 }, hikResetMigrations),
+        NewerConfigVersionError,
+      );
     });
   });
 });

@@ -1,0 +1,118 @@
+/**
+ * The free activation poll: every `intervalMs`, `GET /SDK/activateStatus` (no authentication, so
+ * no login attempt is ever spent) on each device the monitor knows an address for, a few at a
+ * time so a thousand devices do not open a thousand sockets at once. One client per device is
+ * kept between rounds (and replaced when its address changes) and closed on stop.
+ */
+import { InvalidArgumentError } from '../errors';
+import { getActivationStatus } from '../isapi/endpoints/system';
+import { IsapiClient } from '../isapi/isapi-client';
+import type { LoginGuard } from '../isapi/login-guard';
+import type { PollAddress } from './activation-monitor';
+
+export interface PollTarget {
+  serial: string;
+  address: PollAddress;
+}
+
+export interface ActivationPollerOptions {
+  /** Default 60 s; 0 = only when `pollNow` is called. */
+  intervalMs?: number;
+  /** Polls in flight at once. Default 16. */
+  concurrency?: number;
+  targets: () => PollTarget[];
+  onResult: (serial: string, result: boolean | null | Error) => void;
+  /** Default 3 s each: a poll is cheap, a slow answer is as good as none. */
+  connectTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  guard?: LoginGuard;
+}
+
+interface CachedClient {
+  key: string;
+  client: IsapiClient;
+}
+
+export class ActivationPoller {
+  private readonly clients = new Map<string, CachedClient>();
+  private timer: NodeJS.Timeout | null = null;
+  private round: Promise<void> | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ActivationPollerOptions) {
+    const interval = options.intervalMs ?? 60_000;
+    if (!Number.isInteger(interval) || interval < 0)
+      throw new InvalidArgumentError('intervalMs must be a whole number >= 0');
+    const concurrency = options.concurrency ?? 16;
+    if (!Number.isInteger(concurrency) || concurrency < 1)
+      throw new InvalidArgumentError('concurrency must be a whole number >= 1');
+  }
+
+  /** Starts the interval; the first round runs one interval from now (SADP usually speaks first). */
+  start(): void {
+    const interval = this.options.intervalMs ?? 60_000;
+    if (interval > 0 && !this.timer && !this.stopped) {
+      this.timer = setInterval(() => void this.pollNow(), interval);
+    }
+  }
+
+  /** One round over every target; a round already running is joined, not doubled. */
+  pollNow(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.round ??= this.runRound().finally(() => {
+      this.round = null;
+    });
+    return this.round;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await Promise.all([...this.clients.values()].map((c) => c.client.close()));
+    // Closing the clients ends any poll in flight, so the round ends promptly.
+    await this.round;
+    this.clients.clear();
+  }
+
+  private async runRound(): Promise<void> {
+    const queue = this.options.targets();
+    const workers = Array.from(
+      { length: Math.min(this.options.concurrency ?? 16, queue.length) },
+      async () => {
+        for (let target = queue.shift(); target && !this.stopped; target = queue.shift()) {
+          await this.pollOne(target);
+        }
+      },
+    );
+    await Promise.all(workers);
+  }
+
+  private async pollOne(target: PollTarget): Promise<void> {
+    let result: boolean | null | Error;
+    try {
+      result = await getActivationStatus(this.clientFor(target));
+    } catch (err) {
+      result = err instanceof Error ? err : new Error(String(err));
+    }
+    if (!this.stopped) this.options.onResult(target.serial, result);
+  }
+
+  private clientFor({ serial, address }: PollTarget): IsapiClient {
+    const key = `${address.protocol}://${address.host}:${address.port}`;
+    const cached = this.clients.get(serial);
+    if (cached?.key === key) return cached.client;
+    if (cached) void cached.client.close();
+    const client = new IsapiClient({
+      host: address.host,
+      port: address.port,
+      protocol: address.protocol,
+      serial,
+      connectTimeoutMs: this.options.connectTimeoutMs ?? 3_000,
+      requestTimeoutMs: this.options.requestTimeoutMs ?? 3_000,
+      ...(this.options.guard ? { guard: this.options.guard } : {}),
+    });
+    this.clients.set(serial, { key, client });
+    return client;
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * Re-claim: a device the vault knows came back from a factory reset (inactive, claimable by anyone
+ * on the LAN); we activate it first. The same write-ahead rule as a rotation: the fresh password is
+ * durable in the vault (pending) before the activate call, committed only after it opened the
+ * device, then the recorders that record this camera get it too. Activation needs no login (its
+ * own RSA/AES exchange), so only the one verification spends a login attempt.
+ *
+ * If the device turns out to be activated by someone else first, the outcome is `ownership_lost`
+ * and the vault record is flagged needs_attention, so nothing (rotation, verify) keeps sending a
+ * password that cannot work. A device the vault does not know is activated only when listed.
+ */
+import {
+  AuthFailedError,
+  HikError,
+  IsapiStatusError,
+  ReclaimRefusedError,
+  SerialMismatchError,
+} from '../errors';
+import { activateDevice } from '../isapi/endpoints/activation';
+import { getActivationStatus, getDeviceInfo } from '../isapi/endpoints/system';
+import { IsapiClient } from '../isapi/isapi-client';
+import { sharedDeviceLocks } from '../runtime';
+import {
+  updateDependentChannels,
+  type DependentResult,
+  type RecorderLink,
+} from '../rotation/dependent-channels';
+import type { ConnectionOptions, DeviceAddress } from '../rotation/device-connection';
+import type { DeviceLocks } from '../rotation/device-locks';
+import { generatePassword } from '../rotation/password-policy';
+import type { CredentialVault } from '../vault/credential-vault';
+import type { Evidence } from './monitor-types';
+
+/** Activation always sets the password of this account (the only one after a reset). */
+const ACTIVATION_USER = 'admin';
+export const OWNERSHIP_LOST_REASON = 'ownership_lost: activated by someone else after a factory reset';
+
+export interface ReclaimOptions extends ConnectionOptions {
+  vault: CredentialVault;
+  serial: string;
+  address: Required<DeviceAddress>;
+  /** The owner listed this serial: activate it even though the vault does not know it. */
+  listed?: boolean;
+  /**
+   * The monitor saw the device inactive: if it is activated by now, someone else got there first
+   * (ownership_lost) rather than a mistaken call (ReclaimRefusedError not_inactive).
+   */
+  sawInactive?: boolean;
+  /** Recorders whose channels record this camera (their channel address is `address.host`). */
+  recorders?: readonly RecorderLink[];
+  locks?: DeviceLocks;
+  sleep?: (ms: number) => Promise<void>;
+  clock?: () => number;
+}
+
+export interface ReclaimOutcome {
+  serial: string;
+  result: 'reclaimed' | 'ownership_lost';
+  evidence: Evidence;
+  dependents: DependentResult[];
+}
+
+export async function reclaimDevice(options: ReclaimOptions): Promise<ReclaimOutcome> {
+  const locks = options.locks ?? sharedDeviceLocks();
+  return locks.run(options.serial, () => reclaimHeld(options), { wait: true });
+}
+
+async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
+  const { vault, serial, address } = options;
+  const record = vault.get(serial);
+  if (!record && !options.listed) throw new ReclaimRefusedError(serial, 'unknown_device');
+  if (record?.pending) throw new ReclaimRefusedError(serial, 'pending_change');
+  let learntPin: string | undefined;
+  const client = new IsapiClient({
+    ...address,
+    serial,
+    // A reset device may have made itself a new certificate: learn it, store it once verified.
+    tlsPin: { onFirstUse: (fingerprint) => (learntPin = fingerprint) },
+    ...(options.guard ? { guard: options.guard } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  });
+  const lost = async (evidence: Evidence, discardOurs: boolean): Promise<ReclaimOutcome> => {
+    // A pending password the device refused is no candidate; one that may have reached it stays.
+    if (record && discardOurs) await vault.discardPending(serial);
+    await vault.markNeedsAttention(serial, OWNERSHIP_LOST_REASON);
+    return { serial, result: 'ownership_lost', evidence: { signal: 'reclaim', ...evidence }, dependents: [] };
+  };
+  try {
+    const before = await getActivationStatus(client);
+    if (before === true) {
+      if (options.sawInactive && record)
+        return await lost({ activateStatus: true, activation: 'not_tried' }, false);
+      throw new ReclaimRefusedError(serial, 'not_inactive');
+    }
+    const password = generatePassword({ username: ACTIVATION_USER });
+    if (record) await vault.writePending(serial, password);
+    else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
+    try {
+      await activateDevice(client, password);
+    } catch (err) {
+      const now = await getActivationStatus(client).catch(() => null);
+      if (now === true && err instanceof IsapiStatusError) {
+        return await lost({ activateStatus: true, activation: err.code }, true);
+      }
+      if (now !== true) {
+        // Not activated by anyone: the password never reached the device.
+        if (record) await vault.discardPending(serial);
+        else await vault.markNeedsAttention(serial, 'activation failed; the device is still inactive');
+        throw err;
+      }
+      // Activated, but the answer was lost: the verification below tells whose password it has.
+    }
+    try {
+      client.useCredential({ username: ACTIVATION_USER, password });
+      const info = await getDeviceInfo(client);
+      if (info.serial !== serial) throw new SerialMismatchError(serial, info.serial);
+    } catch (err) {
+      if (err instanceof AuthFailedError) return await lost({ activated: true, verified: false }, false);
+      throw err;
+    }
+    if (record) await vault.commitPending(serial);
+    await vault.update(serial, {
+      ...address,
+      username: ACTIVATION_USER,
+      ...(learntPin ? { tlsPin: learntPin } : {}),
+    });
+    const dependents = await reapplyDependents(options, password);
+    return {
+      serial,
+      result: 'reclaimed',
+      evidence: {
+        signal: 'reclaim',
+        activated: true,
+        verified: true,
+        usernameReset: record !== undefined && record.username !== ACTIVATION_USER,
+        channelsUpdated: dependents.filter((d) => d.code === null).length,
+        channelsFailed: dependents.filter((d) => d.code !== null).length,
+      },
+      dependents,
+    };
+  } finally {
+    await client.close();
+  }
+}
+
+async function reapplyDependents(options: ReclaimOptions, password: string): Promise<DependentResult[]> {
+  if (!options.recorders || options.recorders.length === 0) return [];
+  try {
+    return await updateDependentChannels({
+      vault: options.vault,
+      camera: { host: options.address.host },
+      recorders: options.recorders,
+      password,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      clock: options.clock ?? Date.now,
+      ...(options.guard ? { guard: options.guard } : {}),
+    });
+  } catch (err) {
+    // The camera is ours and committed whatever happens to its recorders; report, do not throw.
+    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+    return options.recorders.map((r) => ({ recorderSerial: r.serial, channelId: null, online: false, code }));
+  }
+}

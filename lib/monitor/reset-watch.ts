@@ -1,0 +1,281 @@
+/**
+ * Reset detection as a long-lived user runs it (the hik-reset node, `hik-guard watch`): the
+ * activation monitor fed by SADP (its own passive listener and scans through the shared sockets,
+ * plus sightings handed in) and by the free activateStatus poll; each change goes to `onChange`,
+ * to Home Assistant when a link is given (entity state on every change, an alert on alarms), and
+ * to the process fleet view. A vault-known device that turns inactive is re-claimed when the owner
+ * allowed it for that serial; one activated by a stranger is flagged needs_attention in the vault
+ * so nothing keeps sending it a password that cannot work.
+ */
+import { HikError } from '../errors';
+import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
+import type { LoginGuard } from '../isapi/login-guard';
+import type { RecorderLink } from '../rotation/dependent-channels';
+import { DiscoveryService } from '../sadp/discovery-service';
+import type { SadpDevice } from '../sadp/sadp-device';
+import type { SadpInterface } from '../sadp/sadp-interfaces';
+import type { SadpTarget } from '../sadp/sadp-scanner';
+import type { SadpSocketSet } from '../sadp/sadp-socket-set';
+import type { CredentialVault } from '../vault/credential-vault';
+import {
+  ActivationMonitor,
+  type DeviceChange,
+  type MonitoredDevice,
+  type PollAddress,
+} from './activation-monitor';
+import { ActivationPoller } from './activation-poller';
+import type { FleetView, FleetViewRow } from './fleet-view';
+import { OWNERSHIP_LOST_REASON, reclaimDevice, type ReclaimOutcome } from './reclaim-device';
+
+export interface ResetWatchSadp {
+  interfaces: readonly SadpInterface[];
+  targets?: readonly SadpTarget[];
+  /** Scans also ask the group on each interface. Default true; false = the targets only. */
+  multicast?: boolean;
+  sockets: SadpSocketSet;
+  /** Listen for Hellos (a reset device announces itself when it boots). */
+  passive: boolean;
+  /** 0 = no scans of our own. */
+  scanIntervalMs: number;
+  port?: number;
+}
+
+export interface ReclaimPolicy {
+  /** Vault-known serials the owner allowed to be re-claimed. */
+  allowed: ReadonlySet<string>;
+  /** Serials the vault does not know that may still be activated (the owner listed them). */
+  listed: ReadonlySet<string>;
+  /** Recorders recording a camera, for re-applying its channel password. */
+  recorders?: (serial: string) => readonly RecorderLink[];
+}
+
+export interface ResetWatchOptions {
+  /** activateStatus poll interval; 0 = no polling. */
+  pollIntervalMs: number;
+  offlineAfterFailures?: number;
+  pollConcurrency?: number;
+  sadp?: ResetWatchSadp | null;
+  vault?: CredentialVault | null;
+  reclaim?: ReclaimPolicy | null;
+  alerts?: HikGuardAlerts | null;
+  fleetView?: { view: FleetView; id: string } | null;
+  /** Default: the process-wide guard. */
+  guard?: LoginGuard;
+  clock?: () => number;
+  onChange: (change: DeviceChange) => void;
+  /** Outcomes of re-claims (also reported as changes). */
+  onReclaim?: (outcome: ReclaimOutcome) => void;
+  onError: (err: Error) => void;
+}
+
+export class ResetWatch {
+  readonly monitor: ActivationMonitor;
+  private readonly poller: ActivationPoller;
+  private readonly discovery: DiscoveryService | null;
+  private readonly work = new Set<Promise<unknown>>();
+  private unregister: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: ResetWatchOptions) {
+    const vault = options.vault ?? null;
+    this.monitor = new ActivationMonitor({
+      onChange: (change) => this.changed(change),
+      vaultKnows: (serial) => vault?.get(serial) !== undefined,
+      ...(options.offlineAfterFailures !== undefined
+        ? { offlineAfterFailures: options.offlineAfterFailures }
+        : {}),
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
+    this.poller = new ActivationPoller({
+      intervalMs: options.pollIntervalMs,
+      targets: () => this.monitor.pollTargets(),
+      onResult: (serial, result) => this.monitor.observePoll(serial, result),
+      ...(options.pollConcurrency !== undefined ? { concurrency: options.pollConcurrency } : {}),
+      ...(options.guard ? { guard: options.guard } : {}),
+    });
+    const sadp = options.sadp;
+    this.discovery = sadp
+      ? new DiscoveryService({
+          interfaces: sadp.interfaces,
+          targets: sadp.targets ?? [],
+          ...(sadp.multicast !== undefined ? { multicast: sadp.multicast } : {}),
+          intervalMs: sadp.scanIntervalMs,
+          passive: sadp.passive,
+          sockets: sadp.sockets,
+          ...(sadp.port !== undefined ? { port: sadp.port } : {}),
+          // `gone` is ignored: a missed SADP reply never makes a device offline.
+          onEvents: (events, cause) => {
+            const seen = new Map(
+              events.filter((e) => e.topic !== 'gone').map((e) => [e.device.serial, e.device]),
+            );
+            for (const device of seen.values())
+              this.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch');
+          },
+          // Unchanged replies are signs of life too.
+          onScanned: (devices) => {
+            for (const device of devices) this.observeSadp(device, 'probeMatch');
+          },
+          onError: (err) => options.onError(err),
+        })
+      : null;
+  }
+
+  /** Watches a configured device; `poll` is where its activateStatus is asked. */
+  watch(serial: string, details: { name?: string | null; poll?: PollAddress | null } = {}): void {
+    this.monitor.watch(serial, details);
+  }
+
+  observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch'): void {
+    if (!this.stopped) this.monitor.observeSadp(device, via);
+  }
+
+  async start(): Promise<void> {
+    const fleet = this.options.fleetView;
+    if (fleet) this.unregister = fleet.view.register(fleet.id, () => this.rows());
+    this.poller.start();
+    await this.discovery?.start();
+  }
+
+  /** One poll round now (also what the interval runs). */
+  pollNow(): Promise<void> {
+    return this.poller.pollNow();
+  }
+
+  /** One SADP scan now, when scanning is configured. */
+  async scanNow(): Promise<void> {
+    if (!this.discovery) return;
+    const { devices } = await this.discovery.scan();
+    for (const device of devices) this.observeSadp(device, 'probeMatch');
+  }
+
+  /** Resolves once the re-claims and vault writes started so far are done. */
+  async settled(): Promise<void> {
+    while (this.work.size > 0) await Promise.allSettled([...this.work]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unregister?.();
+    this.unregister = null;
+    await Promise.all([this.poller.stop(), this.discovery?.stop()]);
+    await this.settled();
+  }
+
+  /** The fleet table: every device with what the vault adds. */
+  rows(): FleetViewRow[] {
+    return this.monitor.devices().map((device) => this.row(device));
+  }
+
+  private row(device: MonitoredDevice): FleetViewRow {
+    const record = this.options.vault?.get(device.serial);
+    return {
+      serial: device.serial,
+      name: device.name,
+      model: device.model,
+      ip: device.ip,
+      firmware: device.firmware,
+      state: device.state,
+      since: device.since,
+      lastSeen: device.lastSeen,
+      lastRotation: record?.lastRotation ?? null,
+      nextRotation: null,
+      vaultState: record?.state ?? null,
+    };
+  }
+
+  private changed(change: DeviceChange): void {
+    if (this.stopped) return;
+    this.options.onChange(change);
+    this.options.fleetView?.view.changed();
+    this.tellHomeAssistant(change);
+    if (change.kind !== 'transition') return;
+    if (change.to === 'inactive') this.maybeReclaim(change);
+    if (change.to === 'auth_failed' && change.evidence.reason === 'activated_by_someone_else') {
+      this.track(this.flagOwnershipLost(change.serial));
+    }
+  }
+
+  private tellHomeAssistant(change: DeviceChange): void {
+    const alerts = this.options.alerts;
+    if (!alerts) return;
+    const device = this.monitor.get(change.serial);
+    const record = this.options.vault?.get(change.serial);
+    const lastRotation = record?.lastRotation ? new Date(record.lastRotation) : null;
+    alerts.publishDeviceState({
+      serial: change.serial,
+      state: change.to,
+      name: change.name,
+      model: change.model,
+      ip: change.ip,
+      firmware: device?.firmware ?? null,
+      lastSeen: device?.lastSeen ? new Date(device.lastSeen) : null,
+      lastRotation,
+    });
+    if (change.alert) {
+      alerts.alert({
+        type: change.alert,
+        serial: change.serial,
+        name: change.name,
+        model: change.model,
+        ip: change.ip,
+        from: change.from,
+        to: change.to,
+        evidence: change.evidence,
+      });
+    }
+  }
+
+  private maybeReclaim(change: DeviceChange): void {
+    const { vault, reclaim } = this.options;
+    if (!vault || !reclaim) return;
+    const known = vault.get(change.serial) !== undefined;
+    const allowed = known ? reclaim.allowed.has(change.serial) : reclaim.listed.has(change.serial);
+    const address = this.monitor.get(change.serial)?.poll;
+    if (!allowed || !address) return;
+    this.monitor.setReclaiming(change.serial, true);
+    const run = reclaimDevice({
+      vault,
+      serial: change.serial,
+      address,
+      listed: reclaim.listed.has(change.serial),
+      sawInactive: true,
+      recorders: reclaim.recorders?.(change.serial) ?? [],
+      ...(this.options.guard ? { guard: this.options.guard } : {}),
+      ...(this.options.clock ? { clock: this.options.clock } : {}),
+    }).then(
+      (outcome) => {
+        this.monitor.setVaultKnown(change.serial, true);
+        this.options.onReclaim?.(outcome);
+        this.monitor.observe(
+          change.serial,
+          outcome.result === 'reclaimed'
+            ? { kind: 'reclaimed', evidence: outcome.evidence }
+            : { kind: 'ownershipLost', evidence: outcome.evidence },
+        );
+      },
+      (err: unknown) => {
+        this.monitor.setReclaiming(change.serial, false);
+        this.options.onError(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+    this.track(run);
+  }
+
+  /** Someone else activated a device we held the password of: stop every use of that password. */
+  private async flagOwnershipLost(serial: string): Promise<void> {
+    const vault = this.options.vault;
+    const record = vault?.get(serial);
+    if (!vault || !record || record.state === 'needs_attention') return;
+    try {
+      await vault.markNeedsAttention(serial, OWNERSHIP_LOST_REASON);
+    } catch (err) {
+      if (!HikError.isHikError(err)) throw err;
+      this.options.onError(err);
+    }
+  }
+
+  private track(work: Promise<unknown>): void {
+    this.work.add(work);
+    void work.finally(() => this.work.delete(work));
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * The admin HTTP endpoints of hik guard, all under `<httpAdminRoot>/hik-guard/` and all behind
+ * `RED.auth.needsPermission`: `hik-guard.read` to look, `hik-guard.write` to act (scan, rotate,
+ * verify, test a connection), `hik-guard.reveal` to read a password from the vault. With
+ * `adminAuth` on, anonymous requests get 401 like every other admin route. Answers carry error
+ * codes, never secrets; the one exception is reveal, which is never cached and never logged.
+ */
+import type { Request, Response } from 'express';
+import type { NodeAPI } from 'node-red';
+import { HikError } from '../../lib/errors';
+import { probeHomeAssistant } from '../../lib/homeassistant/ha-probe';
+import { probeConnection } from '../../lib/isapi/connection-probe';
+import { sharedDiscoveries, sharedLoginGuard } from '../../lib/runtime';
+import { isValidHost, parsePort } from '../../nodes/shared/device-settings';
+import { openNodeRedVault } from '../../nodes/shared/vault-access';
+import { credentialsNodeFor, fleetSnapshot } from './fleet-source';
+
+export const PERMISSIONS = {
+  read: 'hik-guard.read',
+  write: 'hik-guard.write',
+  reveal: 'hik-guard.reveal',
+} as const;
+
+/** What the editor sends for a password field it did not change. */
+const UNCHANGED_PASSWORD = '__PWRD__';
+
+type Handler = (req: Request, res: Response) => Promise<void> | void;
+
+export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): void {
+  const app = RED.httpAdmin;
+  const { read, write, reveal } = PERMISSIONS;
+  const guarded = (handler: Handler) => (req: Request, res: Response) => {
+    res.set('Cache-Control', 'no-store');
+    void Promise.resolve()
+      .then(() => handler(req, res))
+      .catch((err: unknown) => {
+        RED.log.warn(
+          `hik-guard: ${req.method} ${req.path} failed: ${HikError.isHikError(err) ? err.code : 'HIK_ERR'}`,
+        );
+        if (!res.headersSent)
+          res.status(500).json({ problem: HikError.isHikError(err) ? err.code : 'HIK_ERR' });
+      });
+  };
+
+  app.get(
+    '/hik-guard/fleet',
+    RED.auth.needsPermission(read),
+    guarded(async (_req, res) => {
+      res.json(await fleetSnapshot(RED));
+    }),
+  );
+
+  app.get(
+    '/hik-guard/discovered',
+    RED.auth.needsPermission(read),
+    guarded((_req, res) => {
+      res.json({
+        devices: sharedDiscoveries().devices().map(pickable),
+        discovering: sharedDiscoveries().size,
+      });
+    }),
+  );
+
+  app.post(
+    '/hik-guard/scan',
+    RED.auth.needsPermission(write),
+    guarded(async (_req, res) => {
+      const { failures } = await sharedDiscoveries().scanAll();
+      publishFleet();
+      res.json({
+        ...(await fleetSnapshot(RED)),
+        problems: failures.map((f) => (HikError.isHikError(f) ? f.code : 'HIK_ERR')),
+      });
+    }),
+  );
+
+  // Two plain routes: Express 5 (Node-RED 5) has no regular expressions in paths.
+  for (const action of ['rotate', 'verify'] as const) {
+    app.post(
+      `/hik-guard/devices/:serial/${action}`,
+      RED.auth.needsPermission(write),
+      guarded(async (req, res) => {
+        const serial = String(req.params.serial);
+        const owner = await credentialsNodeFor(RED, serial);
+        if (!owner) {
+          res.status(404).json({ problem: 'not_managed' });
+          return;
+        }
+        // Through the hik-credentials node: its vault, locks, guard, messages and status as usual.
+        owner.receive({ topic: action, payload: { serial } });
+        res.status(202).json({ accepted: true, node: owner.id });
+      }),
+    );
+  }
+
+  app.post(
+    '/hik-guard/devices/:serial/reveal',
+    RED.auth.needsPermission(reveal),
+    guarded(async (req, res) => {
+      const serial = String(req.params.serial);
+      const record = (await openNodeRedVault(RED)).get(serial);
+      if (!record) {
+        res.status(404).json({ problem: 'not_in_vault' });
+        return;
+      }
+      res.json({ serial, username: record.username, password: record.password });
+    }),
+  );
+
+  app.post(
+    '/hik-guard/test/device',
+    RED.auth.needsPermission(write),
+    guarded(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const port = body.port === undefined || body.port === '' ? undefined : parsePort(body.port);
+      const protocol = body.protocol === 'http' ? 'http' : 'https';
+      if (!isValidHost(body.host) || port === null) {
+        res.status(400).json({ problem: 'invalid_address' });
+        return;
+      }
+      const username = typeof body.username === 'string' && body.username !== '' ? body.username : 'admin';
+      const password = await passwordFor(RED, body);
+      const result = await probeConnection({
+        host: body.host,
+        port,
+        protocol,
+        guard: sharedLoginGuard(),
+        ...(password ? { credential: { username, password: password.value } } : {}),
+        ...(password?.tlsPin ? { tlsPin: password.tlsPin } : {}),
+      });
+      res.json({ ...result, credentialFrom: password?.from ?? null });
+    }),
+  );
+
+  app.post(
+    '/hik-guard/test/homeassistant',
+    RED.auth.needsPermission(write),
+    guarded(async (req, res) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const typed = typeof body.token === 'string' && body.token !== UNCHANGED_PASSWORD ? body.token : '';
+      const token = typed || storedCredential(RED, body.id, 'token');
+      if (typeof body.url !== 'string' || body.url === '') {
+        res.status(400).json({ problem: 'invalid_url' });
+        return;
+      }
+      if (!token) {
+        res.status(400).json({ problem: 'no_token' });
+        return;
+      }
+      try {
+        res.json(
+          await probeHomeAssistant({
+            url: body.url,
+            token,
+            verifyTls: body.verifyTls !== false,
+            ca: typeof body.ca === 'string' && body.ca !== '' ? body.ca : null,
+          }),
+        );
+      } catch (err) {
+        if (!HikError.isHikError(err)) throw err;
+        res.status(400).json({ problem: err.code });
+      }
+    }),
+  );
+}
+
+function storedCredential(RED: NodeAPI, id: unknown, field: string): string {
+  if (typeof id !== 'string' || id === '') return '';
+  const stored = RED.nodes.getCredentials(id) as Record<string, unknown> | undefined;
+  const value = stored?.[field];
+  return typeof value === 'string' ? value : '';
+}
+
+/**
+ * The password to test with: the vault's current one when the device is enrolled (typed or
+ * deployed enrolment passwords are stale after a rotation), else the one typed in the dialog,
+ * else the deployed node's enrolment password.
+ */
+async function passwordFor(
+  RED: NodeAPI,
+  body: Record<string, unknown>,
+): Promise<{ value: string; from: 'vault' | 'dialog' | 'deployed'; tlsPin?: string | null } | null> {
+  const serial = typeof body.serial === 'string' ? body.serial : '';
+  if (serial !== '') {
+    try {
+      const record = (await openNodeRedVault(RED)).get(serial);
+      if (record) return { value: record.password, from: 'vault', tlsPin: record.tlsPin };
+    } catch (err) {
+      if (!HikError.isHikError(err)) throw err;
+    }
+  }
+  if (typeof body.password === 'string' && body.password !== '' && body.password !== UNCHANGED_PASSWORD) {
+    return { value: body.password, from: 'dialog' };
+  }
+  const deployed = storedCredential(RED, body.id, 'password');
+  return deployed ? { value: deployed, from: 'deployed' } : null;
+}
+
+function pickable(device: {
+  serial: string | null;
+  model: string | null;
+  ipv4: string | null;
+  sourceAddress: string;
+  httpPort: number | null;
+  activated: boolean | null;
+  firmware: string | null;
+  mac: string | null;
+}): Record<string, unknown> {
+  return {
+    serial: device.serial,
+    model: device.model,
+    ip: device.ipv4 ?? device.sourceAddress,
+    httpPort: device.httpPort,
+    activated: device.activated,
+    firmware: device.firmware,
+    mac: device.mac,
+  };
+}

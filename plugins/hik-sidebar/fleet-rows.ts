@@ -1,0 +1,191 @@
+/**
+ * The sidebar's device table, built from what the runtime knows: the deployed `hik-device`
+ * config nodes, the vault records, what discovery has seen and the rotation plans of the
+ * `hik-credentials` nodes. Pure (no Node-RED, no I/O) and never holds a password.
+ */
+import type { FleetViewRow } from '../../lib/monitor/fleet-view';
+import type { MonitorState } from '../../lib/monitor/monitor-types';
+import { nextDue, type SchedulePlan } from '../../lib/rotation/rotation-schedule';
+import type { SadpDevice } from '../../lib/sadp/sadp-device';
+import type { VaultRecord } from '../../lib/vault/credential-vault';
+
+/** The activation monitor's state when one watches the device, else what SADP last said. */
+export type Activation = MonitorState;
+
+export interface FleetRow {
+  /** Serial when known, else `config:<id>` or the address discovery saw. */
+  key: string;
+  serial: string | null;
+  name: string | null;
+  model: string | null;
+  ip: string | null;
+  firmware: string | null;
+  activation: Activation;
+  lastSeen: string | null;
+  lastRotation: string | null;
+  nextRotation: string | null;
+  /** Vault state, or null when the vault does not know the device. */
+  vault: VaultRecord['state'] | null;
+  /** Id of the `hik-device` config node, when one is deployed for it. */
+  configId: string | null;
+  /** A `hik-credentials` node looks after it, so Rotate now and Verify can work. */
+  managed: boolean;
+}
+
+export interface ConfiguredDevice {
+  id: string;
+  name: string;
+  host: string;
+  port: number | null;
+  serial: string | null;
+}
+
+export interface FleetSources {
+  configured: readonly ConfiguredDevice[];
+  /** Vault records with the password fields left out by the caller or not: only metadata is read. */
+  records: readonly Pick<
+    VaultRecord,
+    'serial' | 'host' | 'port' | 'state' | 'lastRotation' | 'lastVerification'
+  >[];
+  discovered: readonly { device: SadpDevice; lastSeen: number | null }[];
+  /** Rotation plan per `hik-device` config id (from the hik-credentials node managing it). */
+  plans: ReadonlyMap<string, SchedulePlan>;
+  /** Rows of the activation monitors (hik-reset nodes): their state wins over SADP's flag. */
+  monitored: readonly FleetViewRow[];
+  now: Date;
+}
+
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+function activationOf(device: SadpDevice | undefined): Activation {
+  if (!device || device.activated === null) return 'unknown';
+  return device.activated ? 'active' : 'inactive';
+}
+
+function later(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}
+
+/** Overlays what an activation monitor knows onto a row (its state is the better evidence). */
+function withMonitor(row: FleetRow, monitor: FleetViewRow | undefined): FleetRow {
+  if (!monitor) return row;
+  return {
+    ...row,
+    name: row.name ?? monitor.name,
+    model: row.model ?? monitor.model,
+    ip: monitor.ip ?? row.ip,
+    firmware: row.firmware ?? monitor.firmware,
+    activation: monitor.state,
+    lastSeen: later(row.lastSeen, monitor.lastSeen),
+    lastRotation: row.lastRotation ?? monitor.lastRotation,
+    nextRotation: row.nextRotation ?? monitor.nextRotation,
+  };
+}
+
+export function buildFleetRows(sources: FleetSources): FleetRow[] {
+  const rows = baseRows(sources);
+  const bySerial = new Map(sources.monitored.map((m) => [m.serial, m]));
+  const merged = rows.map((row) => withMonitor(row, row.serial ? bySerial.get(row.serial) : undefined));
+  const shown = new Set(rows.map((r) => r.serial));
+  for (const monitor of sources.monitored) {
+    if (shown.has(monitor.serial)) continue;
+    merged.push({
+      key: monitor.serial,
+      serial: monitor.serial,
+      name: monitor.name,
+      model: monitor.model,
+      ip: monitor.ip,
+      firmware: monitor.firmware,
+      activation: monitor.state,
+      lastSeen: monitor.lastSeen,
+      lastRotation: monitor.lastRotation,
+      nextRotation: monitor.nextRotation,
+      vault: (monitor.vaultState as FleetRow['vault']) ?? null,
+      configId: null,
+      managed: false,
+    });
+  }
+  return merged;
+}
+
+function baseRows(sources: FleetSources): FleetRow[] {
+  const rows: FleetRow[] = [];
+  const usedRecords = new Set<string>();
+  const usedDiscovered = new Set<SadpDevice>();
+  const findDiscovered = (serial: string | null, host: string | null) =>
+    sources.discovered.find(
+      (d) => (serial !== null && d.device.serial === serial) || (host !== null && d.device.ipv4 === host),
+    );
+
+  for (const config of sources.configured) {
+    const record =
+      sources.records.find((r) => config.serial !== null && r.serial === config.serial) ??
+      sources.records.find((r) => r.host === config.host && (config.port === null || r.port === config.port));
+    const serial = config.serial ?? record?.serial ?? null;
+    const seen = findDiscovered(serial, config.host);
+    if (record) usedRecords.add(record.serial);
+    if (seen) usedDiscovered.add(seen.device);
+    const plan = sources.plans.get(config.id);
+    const lastRotation = record?.lastRotation ?? null;
+    const next =
+      plan && record ? nextDue(plan, lastRotation ? new Date(lastRotation) : null, sources.now) : null;
+    rows.push({
+      key: serial ?? `config:${config.id}`,
+      serial,
+      name: config.name || null,
+      model: seen?.device.model ?? null,
+      ip: seen?.device.ipv4 ?? config.host,
+      firmware: seen?.device.firmware ?? null,
+      activation: activationOf(seen?.device),
+      lastSeen: iso(seen?.lastSeen ?? null) ?? record?.lastVerification ?? null,
+      lastRotation,
+      nextRotation: next ? next.toISOString() : null,
+      vault: record?.state ?? null,
+      configId: config.id,
+      managed: plan !== undefined,
+    });
+  }
+  for (const { device, lastSeen } of sources.discovered) {
+    if (usedDiscovered.has(device)) continue;
+    const record = sources.records.find((r) => r.serial === device.serial);
+    if (record) usedRecords.add(record.serial);
+    rows.push({
+      key: device.serial ?? `ip:${device.sourceAddress}`,
+      serial: device.serial,
+      name: null,
+      model: device.model,
+      ip: device.ipv4 ?? device.sourceAddress,
+      firmware: device.firmware,
+      activation: activationOf(device),
+      lastSeen: iso(lastSeen),
+      lastRotation: record?.lastRotation ?? null,
+      nextRotation: null,
+      vault: record?.state ?? null,
+      configId: null,
+      managed: false,
+    });
+  }
+  for (const record of sources.records) {
+    if (usedRecords.has(record.serial)) continue;
+    rows.push({
+      key: record.serial,
+      serial: record.serial,
+      name: null,
+      model: null,
+      ip: record.host,
+      firmware: null,
+      activation: 'unknown',
+      lastSeen: record.lastVerification,
+      lastRotation: record.lastRotation,
+      nextRotation: null,
+      vault: record.state,
+      configId: null,
+      managed: false,
+    });
+  }
+  return rows;
+}

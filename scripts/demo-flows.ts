@@ -1,0 +1,86 @@
+/**
+ * The example flows (examples/*.json) re-targeted for a demo or a test: their `hik-device` nodes
+ * point at the given devices, SADP stays on the given interfaces (loopback for the simulator), and
+ * Home Assistant is the given one or, without one, left out entirely (a placeholder URL such as
+ * homeassistant.local must never be looked up from a demo). Pure apart from reading the files.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+export interface DemoTarget {
+  host: string;
+  port: number;
+  protocol: 'http' | 'https';
+  serial: string | null;
+  name?: string;
+}
+
+export interface DemoFlowOptions {
+  examplesDir: string;
+  /** Devices the examples' hik-device nodes are pointed at, in turn. */
+  devices: readonly DemoTarget[];
+  /** Enrolment password for every hik-device node. */
+  password: string | null;
+  /** SADP interfaces of hik-discover and hik-reset (comma separated), e.g. `127.0.0.1`. */
+  interfaces: string;
+  /** hik-reset activation poll interval. */
+  pollSeconds?: number;
+  ha?: { url: string; token: string } | null;
+}
+
+export interface DemoFlows {
+  flows: FlowNode[];
+  credentials: Record<string, Record<string, string>>;
+  examples: string[];
+}
+
+export function exampleFiles(examplesDir: string): string[] {
+  return readdirSync(examplesDir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+}
+
+export function demoFlows(options: DemoFlowOptions): DemoFlows {
+  const flows: FlowNode[] = [];
+  const credentials: Record<string, Record<string, string>> = {};
+  const examples = exampleFiles(options.examplesDir);
+  let next = 0;
+  for (const file of examples) {
+    const nodes = JSON.parse(readFileSync(join(options.examplesDir, file), 'utf8')) as FlowNode[];
+    const haIds = new Set(nodes.filter((n) => n.type === 'hik-homeassistant').map((n) => n.id));
+    for (const node of nodes) {
+      if (node.type === 'hik-homeassistant') {
+        if (!options.ha) continue;
+        flows.push({ ...node, url: options.ha.url });
+        credentials[node.id] = { token: options.ha.token };
+        continue;
+      }
+      if (node.type === 'hik-device') {
+        const target = options.devices[next++ % Math.max(options.devices.length, 1)];
+        if (!target) continue;
+        flows.push({
+          ...node,
+          host: target.host,
+          port: target.port,
+          protocol: target.protocol,
+          serial: target.serial ?? '',
+          // The simulator has no HTTPS when serving plain HTTP: allow its rotation there.
+          allowHttpPasswordChange: target.protocol === 'http',
+          ...(target.name ? { name: target.name } : {}),
+        });
+        if (options.password) credentials[node.id] = { password: options.password };
+        continue;
+      }
+      const copy: FlowNode = { ...node };
+      if (node.type === 'hik-discover' || node.type === 'hik-reset') copy.interfaces = options.interfaces;
+      if (node.type === 'hik-reset') {
+        if (typeof node.server === 'string' && haIds.has(node.server) && !options.ha) copy.server = '';
+        if (options.pollSeconds !== undefined) copy.pollSeconds = options.pollSeconds;
+      }
+      flows.push(copy);
+    }
+  }
+  return { flows, credentials, examples };
+}

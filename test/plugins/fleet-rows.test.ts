@@ -1,0 +1,149 @@
+/**
+ * The sidebar table is one row per device, whatever mix of sources knows it: a configured device
+ * is matched to its vault record (by serial, else address) and to discovery (serial, else IP); an
+ * activation monitor's state wins over SADP's flag; nothing known twice is listed twice.
+ */
+import assert from 'node:assert/strict';
+import type { FleetViewRow } from '../../lib/monitor/fleet-view';
+import type { SadpDevice } from '../../lib/sadp/sadp-device';
+import { buildFleetRows, type FleetSources } from '../../plugins/hik-sidebar/fleet-rows';
+
+const NOW = new Date('2026-03-01T12:00:00Z');
+
+function sadp(partial: Partial<SadpDevice>): SadpDevice {
+  return {
+    serial: null,
+    mac: null,
+    model: null,
+    deviceTypeCode: null,
+    ipv4: null,
+    ipv4Mask: null,
+    ipv4Gateway: null,
+    ipv6: null,
+    dhcp: null,
+    httpPort: null,
+    commandPort: null,
+    sdkOverTlsPort: null,
+    firmware: null,
+    dspVersion: null,
+    bootTime: null,
+    activated: null,
+    passwordResetAbility: null,
+    analogChannels: null,
+    digitalChannels: null,
+    sourceAddress: '127.0.0.9',
+    sourcePort: 37020,
+    interfaceAddress: null,
+    offSubnet: null,
+    raw: {},
+    ...partial,
+  };
+}
+
+function sources(partial: Partial<FleetSources>): FleetSources {
+  return {
+    configured: [],
+    records: [],
+    discovered: [],
+    plans: new Map(),
+    monitored: [],
+    now: NOW,
+    ...partial,
+  };
+}
+
+const record = {
+  serial: 'SN1',
+  host: '10.0.0.5',
+  port: 443,
+  state: 'ok' as const,
+  lastRotation: '2026-01-01T03:00:00.000Z',
+  lastVerification: '2026-02-01T03:00:00.000Z',
+};
+
+describe('sidebar fleet rows', () => {
+  it('joins a configured device without serial to its vault record by address and to discovery by IP', () => {
+    const rows = buildFleetRows(
+      sources({
+        configured: [{ id: 'd1', name: 'Gate', host: '10.0.0.5', port: 443, serial: null }],
+        records: [record],
+        discovered: [
+          {
+            device: sadp({ serial: 'SN1', ipv4: '10.0.0.5', model: 'DS-X', activated: true }),
+            lastSeen: Date.parse('2026-03-01T11:59:00Z'),
+          },
+        ],
+        plans: new Map([['d1', { kind: 'interval' as const, everyDays: 90 }]]),
+      }),
+    );
+    assert.deepEqual(rows, [
+      {
+        key: 'SN1',
+        serial: 'SN1',
+        name: 'Gate',
+        model: 'DS-X',
+        ip: '10.0.0.5',
+        firmware: null,
+        activation: 'active',
+        lastSeen: '2026-03-01T11:59:00.000Z',
+        lastRotation: '2026-01-01T03:00:00.000Z',
+        nextRotation: '2026-04-01T03:00:00.000Z',
+        vault: 'ok',
+        configId: 'd1',
+        managed: true,
+      },
+    ]);
+  });
+
+  it('lists discovered and vault-only devices once each, inactive when SADP says so', () => {
+    const rows = buildFleetRows(
+      sources({
+        records: [{ ...record, serial: 'SN2' }],
+        discovered: [
+          { device: sadp({ serial: 'SN3', ipv4: '192.168.1.64', activated: false }), lastSeen: null },
+        ],
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.activation, r.vault, r.managed]),
+      [
+        ['SN3', 'inactive', null, false],
+        ['SN2', 'unknown', 'ok', false],
+      ],
+    );
+  });
+
+  it("takes an activation monitor's state over SADP's flag and adds devices only it knows", () => {
+    const monitored = (serial: string, state: FleetViewRow['state']): FleetViewRow => ({
+      serial,
+      name: null,
+      model: 'DS-M',
+      ip: '10.0.0.8',
+      firmware: null,
+      state,
+      since: '2026-03-01T11:00:00.000Z',
+      lastSeen: '2026-03-01T11:59:30.000Z',
+      lastRotation: null,
+      nextRotation: null,
+      vaultState: null,
+    });
+    const rows = buildFleetRows(
+      sources({
+        discovered: [
+          {
+            device: sadp({ serial: 'SN1', ipv4: '10.0.0.5', activated: true }),
+            lastSeen: Date.parse('2026-03-01T11:00:00Z'),
+          },
+        ],
+        monitored: [monitored('SN1', 'inactive'), monitored('SN9', 'locked')],
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.activation, r.ip, r.lastSeen]),
+      [
+        ['SN1', 'inactive', '10.0.0.8', '2026-03-01T11:59:30.000Z'],
+        ['SN9', 'locked', '10.0.0.8', '2026-03-01T11:59:30.000Z'],
+      ],
+    );
+  });
+});

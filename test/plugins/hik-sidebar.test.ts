@@ -1,0 +1,266 @@
+/**
+ * The sidebar plugin in a real Node-RED process with adminAuth on: the built package loads the
+ * plugin, every hik-guard admin endpoint refuses anonymous requests, `hik-guard.read` shows the
+ * device table (fed by the vault, the deployed nodes and discovery) without a password, acting
+ * needs `hik-guard.write`, and only `hik-guard.reveal` (or `*`) reads a password from the vault.
+ */
+import assert from 'node:assert/strict';
+import { SimFleet, type SimFleetMember } from '../../sim';
+import { HaTestServer } from '../support/ha-test-server';
+import { eventually, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+
+// Node-RED ships bcryptjs for adminAuth; the hashes are made here so no fixed hash is trusted.
+const bcrypt = require('bcryptjs') as { hashSync(text: string, rounds: number): string };
+
+const CANARY = 'Canary-Pw-7f3a!x';
+const LOGIN = 'editor-login-pw';
+const SCOPES: Record<string, string | string[]> = {
+  viewer: 'read',
+  operator: ['read', 'hik-guard.write'],
+  owner: '*',
+};
+
+const members: SimFleetMember[] = [
+  {
+    adminPassword: CANARY,
+    deviceType: 'IPCamera',
+    model: 'DS-2CD2143G2-I',
+    serialNumber: 'DS-2CD2143G2-I20240101AAWRK11111111',
+    macAddress: 'c0:56:e3:00:00:51',
+  },
+];
+
+describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
+  this.timeout(60_000);
+  let fleet: SimFleet;
+  let red: NodeRedProcess;
+  const serial = members[0]!.serialNumber as string;
+
+  before(async function () {
+    fleet = await SimFleet.start({ devices: members, baseAddress: '127.0.0.51', port: 0 });
+    const device = fleet.devices[0]!;
+    const hash = bcrypt.hashSync(LOGIN, 4);
+    red = await startNodeRed({
+      settings: {
+        adminAuth: {
+          type: 'credentials',
+          users: [
+            { username: 'viewer', password: hash, permissions: SCOPES.viewer },
+            { username: 'operator', password: hash, permissions: SCOPES.operator },
+            { username: 'owner', password: hash, permissions: SCOPES.owner },
+          ],
+        },
+      },
+      flows: [
+        { id: 'tab1', type: 'tab', label: 'sidebar test' },
+        {
+          id: 'dev1',
+          type: 'hik-device',
+          name: 'Front door',
+          host: device.host,
+          port: device.port,
+          protocol: 'http',
+          username: 'admin',
+          serial: '',
+          allowHttpPasswordChange: true,
+          version: 2,
+        },
+        {
+          id: 'cred1',
+          type: 'hik-credentials',
+          z: 'tab1',
+          name: '',
+          devices: [{ device: 'dev1', recorder: false }],
+          scheduleType: 'manual',
+          everyDays: 90,
+          windowStart: '03:00',
+          windowEnd: '04:00',
+          cron: '',
+          jitterMinutes: 0,
+          concurrency: 1,
+          settleSeconds: 0,
+          includePassword: false,
+          version: 1,
+          wires: [[]],
+        },
+      ],
+      credentials: { dev1: { password: CANARY } },
+    });
+  });
+
+  after(async function () {
+    await (red as NodeRedProcess | undefined)?.stop();
+    await (fleet as SimFleet | undefined)?.stop();
+  });
+
+  async function tokenFor(username: string): Promise<string> {
+    const response = await fetch(`${red.base}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_id: 'node-red-admin',
+        grant_type: 'password',
+        scope: '',
+        username,
+        password: LOGIN,
+      }),
+    });
+    assert.equal(response.status, 200, await response.clone().text());
+    return ((await response.json()) as { access_token: string }).access_token;
+  }
+
+  async function call(path: string, method = 'GET', user?: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+    };
+    if (user) headers.authorization = `Bearer ${await tokenFor(user)}`;
+    return fetch(`${red.base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  }
+
+  it('is loaded by Node-RED as a plugin of the package', async () => {
+    const response = await call('/plugins', 'GET', 'viewer');
+    const plugins = (await response.json()) as { id: string; plugins?: { id: string; type: string }[] }[];
+    const ours = plugins.find((p) => p.id === 'node-red-contrib-hik-guard/hik-sidebar');
+    assert.ok(ours, red.output());
+    assert.deepEqual(
+      ours.plugins?.map((p) => p.type),
+      ['hik-guard-sidebar'],
+    );
+    const token = await tokenFor('viewer');
+    const html = await (
+      await fetch(`${red.base}/plugins`, {
+        headers: { accept: 'text/html', authorization: `Bearer ${token}` },
+      })
+    ).text();
+    assert.ok(html.includes('RED.sidebar.addTab'), 'the editor half is served');
+  });
+
+  it('refuses every endpoint to anonymous requests', async () => {
+    const routes: [string, string][] = [
+      ['/hik-guard/fleet', 'GET'],
+      ['/hik-guard/discovered', 'GET'],
+      ['/hik-guard/scan', 'POST'],
+      [`/hik-guard/devices/${serial}/rotate`, 'POST'],
+      [`/hik-guard/devices/${serial}/verify`, 'POST'],
+      [`/hik-guard/devices/${serial}/reveal`, 'POST'],
+      ['/hik-guard/test/device', 'POST'],
+      ['/hik-guard/test/homeassistant', 'POST'],
+    ];
+    for (const [path, method] of routes) {
+      const response = await call(path, method);
+      assert.equal(response.status, 401, `${method} ${path}`);
+    }
+  });
+
+  it('shows the enrolled device to a reader, with vault state and no password', async () => {
+    const row = await eventually('the device enrolled in the vault', async () => {
+      const response = await call('/hik-guard/fleet', 'GET', 'viewer');
+      assert.equal(response.status, 200);
+      const text = await response.text();
+      assert.ok(!text.includes(CANARY), 'no password in the fleet table');
+      const snapshot = JSON.parse(text) as { devices: { serial: string | null; vault: string | null }[] };
+      return snapshot.devices.find((d) => d.serial === serial && d.vault === 'ok');
+    });
+    assert.deepEqual(
+      { ...row, lastSeen: undefined, lastRotation: undefined },
+      {
+        ...row,
+        name: 'Front door',
+        ip: fleet.devices[0]!.host,
+        configId: 'dev1',
+        managed: true,
+        nextRotation: null,
+        lastSeen: undefined,
+        lastRotation: undefined,
+      },
+    );
+  });
+
+  it('lets only write permission act, and passes Verify to the hik-credentials node', async () => {
+    assert.equal((await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'viewer')).status, 401);
+    const before = fleet.devices[0]!.counters.authenticatedRequests;
+    const response = await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'operator');
+    assert.equal(response.status, 202);
+    assert.deepEqual(await response.json(), { accepted: true, node: 'cred1' });
+    await eventually('the verification to reach the device', () =>
+      fleet.devices[0]!.counters.authenticatedRequests > before ? true : null,
+    );
+    assert.equal(fleet.devices[0]!.counters.failedLogins, 0);
+    const unknown = await call('/hik-guard/devices/NOPE123/rotate', 'POST', 'operator');
+    assert.equal(unknown.status, 404);
+  });
+
+  it('reveals a password only with hik-guard.reveal, uncached', async () => {
+    for (const user of ['viewer', 'operator']) {
+      const refused = await call(`/hik-guard/devices/${serial}/reveal`, 'POST', user);
+      assert.equal(refused.status, 401, user);
+      assert.ok(!(await refused.text()).includes(CANARY));
+    }
+    const response = await call(`/hik-guard/devices/${serial}/reveal`, 'POST', 'owner');
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('cache-control'), 'no-store');
+    assert.deepEqual(await response.json(), { serial, username: 'admin', password: CANARY });
+    assert.ok(!red.output().includes(CANARY), 'the password is never logged');
+  });
+
+  it('tests a device connection without returning the secret', async () => {
+    const device = fleet.devices[0]!;
+    const response = await call('/hik-guard/test/device', 'POST', 'operator', {
+      id: 'dev1',
+      host: device.host,
+      port: device.port,
+      protocol: 'http',
+      serial,
+    });
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    assert.ok(!text.includes(CANARY));
+    const answer = JSON.parse(text) as { identity: { deviceName: unknown; firmware: unknown } | null };
+    assert.match(String(answer.identity?.firmware), /build/);
+    assert.deepEqual(
+      { ...answer, identity: { ...answer.identity, deviceName: null, firmware: null } },
+      {
+        reachable: true,
+        activated: true,
+        identity: { serial, model: 'DS-2CD2143G2-I', deviceName: null, firmware: null },
+        problem: null,
+        credentialFrom: 'vault',
+      },
+    );
+    const bad = await call('/hik-guard/test/device', 'POST', 'operator', { host: 'http://x' });
+    assert.equal(bad.status, 400);
+    assert.equal(device.counters.failedLogins, 0);
+  });
+
+  it('tests a Home Assistant connection: version on success, the code for a refused token', async () => {
+    const HA_TOKEN = 'ha-canary-token-5521';
+    const ha = await HaTestServer.start({ tokens: { [HA_TOKEN]: { isAdmin: true } }, haVersion: '2025.6.1' });
+    try {
+      const good = await call('/hik-guard/test/homeassistant', 'POST', 'operator', {
+        url: ha.url,
+        token: HA_TOKEN,
+      });
+      assert.deepEqual(await good.json(), { connected: true, haVersion: '2025.6.1', problem: null });
+      const bad = await call('/hik-guard/test/homeassistant', 'POST', 'operator', {
+        url: ha.url,
+        token: 'wrong',
+      });
+      assert.deepEqual(await bad.json(), {
+        connected: false,
+        haVersion: null,
+        problem: 'HIK_ERR_HA_AUTH_INVALID',
+      });
+      const none = await call('/hik-guard/test/homeassistant', 'POST', 'operator', { url: ha.url });
+      assert.deepEqual([none.status, await none.json()], [400, { problem: 'no_token' }]);
+      assert.equal(ha.counters.authInvalid, 1);
+      assert.ok(!red.output().includes(HA_TOKEN));
+    } finally {
+      await ha.stop();
+    }
+  });
+});
