@@ -174,10 +174,12 @@ describe('the built package in a real Node-RED', function () {
     }
   });
 
-  it('serves the package icon', async () => {
-    const response = await get(`/icons/${pkg.name}/hik-guard.svg`, '*/*');
-    assert.equal(response.status, 200);
-    assert.match(response.headers.get('content-type') ?? '', /svg/);
+  it('serves the package icons', async () => {
+    for (const icon of ['hik-guard.svg', 'hik-discover.svg', 'hik-credentials.svg', 'hik-reset.svg']) {
+      const response = await get(`/icons/${pkg.name}/${icon}`, '*/*');
+      assert.equal(response.status, 200, icon);
+      assert.match(response.headers.get('content-type') ?? '', /svg/);
+    }
   });
 
   it('exports hikDeviceVersion to the editor', async () => {
