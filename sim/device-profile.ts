@@ -117,6 +117,11 @@ const NVR_DEFAULTS = {
   serverHeader: 'DNVRS-Webs',
 };
 
+/** The name a device of this type carries out of the factory (and after a basic restore). */
+export function factoryDeviceName(deviceType: SimDeviceType): string {
+  return deviceType === 'NVR' ? NVR_DEFAULTS.deviceName : CAMERA_DEFAULTS.deviceName;
+}
+
 export function resolveDeviceProfile(options: SimDeviceOptions): DeviceProfile {
   const deviceType = options.deviceType ?? 'IPCamera';
   oneOf('deviceType', deviceType, ['IPCamera', 'IPDome', 'NVR']);

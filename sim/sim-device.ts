@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../lib/errors';
 import { DeviceAuthenticator } from './device-authenticator';
 import { DeviceListener } from './device-listener';
 import {
+  factoryDeviceName,
   resolveDeviceProfile,
   type DeviceProfile,
   type SimChannelInit,
@@ -125,6 +126,17 @@ export class SimDevice {
   factoryReset(): Promise<void> {
     this.counters.factoryResets += 1;
     return this.cycle(() => this.state.factoryReset());
+  }
+
+  /**
+   * The web UI's basic "Restore": settings back to their defaults (here the device name) except the
+   * network, while the device stays activated and keeps its users and passwords; then a reboot.
+   */
+  basicRestore(): Promise<void> {
+    this.counters.reboots += 1;
+    return this.cycle(() => {
+      this.profile.identity.deviceName = factoryDeviceName(this.profile.identity.deviceType);
+    });
   }
 
   /** Resolves once the device is reachable again (immediately if it is not rebooting). */

@@ -138,4 +138,24 @@ describe('sim activation', () => {
     assert.equal(device.state.channels.length, 0);
     assert.equal(device.counters.factoryResets, 1);
   });
+
+  it('stays activated with its users and passwords through a basic restore, which resets the name and reboots', async () => {
+    const device = await startDevice({
+      deviceName: 'Front door',
+      users: [{ userName: 'operator1', password: 'Operator-Pass1' }],
+    });
+    const bootedAt = device.state.bootTime;
+    await device.basicRestore();
+    assert.equal(device.state.activated, true);
+    assert.deepEqual(
+      device.state.users.map((u) => u.userName),
+      ['admin', 'operator1'],
+    );
+    const info = await digestRequest(device, '/ISAPI/System/deviceInfo', ADMIN);
+    assert.equal(info.status, 200);
+    assert.equal(tagText(info.body, 'deviceName'), 'IP CAMERA');
+    assert.equal(tagText((await send(device, '/SDK/activateStatus')).body, 'Activated'), 'true');
+    assert.notEqual(device.state.bootTime, bootedAt);
+    assert.deepEqual([device.counters.reboots, device.counters.factoryResets], [1, 0]);
+  });
 });

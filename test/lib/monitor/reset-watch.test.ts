@@ -140,11 +140,25 @@ describe('reset watch against the simulator', function () {
     assert.equal(camera.counters.failedLogins, 0);
   });
 
-  it('a reboot or basic restore that keeps the password is a rebooted event, not an alarm', async () => {
+  it('a reboot that keeps the password is a rebooted event, not an alarm', async () => {
     await startWatch({ passive: true });
     await watch!.scanNow();
     skew += 120_000;
     await camera.reboot();
+    await until('rebooted', () => changes.some((c) => c.event === 'rebooted'));
+    await watch!.pollNow();
+    assert.deepEqual(
+      changes.map((c) => [c.kind, c.event ?? c.to]),
+      [['event', 'rebooted']],
+    );
+    assert.deepEqual(alerts(), []);
+  });
+
+  it('a basic restore (settings reset, password kept) is a rebooted event, not an alarm', async () => {
+    await startWatch({ passive: true });
+    await watch!.scanNow();
+    skew += 120_000;
+    await camera.basicRestore();
     await until('rebooted', () => changes.some((c) => c.event === 'rebooted'));
     await watch!.pollNow();
     assert.deepEqual(
