@@ -46,6 +46,11 @@ export interface IsapiClientOptions {
   guard?: LoginGuard;
   /** Reuse a digest nonce with an incremented nc instead of a fresh challenge. Default false. */
   reuseNonce?: boolean;
+  /**
+   * Basic sends the password itself; over plain HTTP that is the password in clear on the LAN, so
+   * it is refused unless this is set (for ancient HTTP-only, Basic-only firmware). Default false.
+   */
+  allowBasicOverHttp?: boolean;
 }
 
 export interface RequestOptions {
@@ -79,6 +84,7 @@ export class IsapiClient {
   private readonly guard: LoginGuard;
   private readonly transport: HttpTransport;
   private readonly reuseNonce: boolean;
+  private readonly allowBasicOverHttp: boolean;
   private readonly maxBodyBytes: number;
   private cachedNonce: CachedNonce | undefined;
 
@@ -91,6 +97,7 @@ export class IsapiClient {
     this.serial = options.serial;
     this.guard = options.guard ?? sharedLoginGuard();
     this.reuseNonce = options.reuseNonce ?? false;
+    this.allowBasicOverHttp = options.allowBasicOverHttp ?? false;
     this.maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
     this.transport = new HttpTransport({
       host: this.host,
@@ -234,6 +241,11 @@ export class IsapiClient {
     if (status.subStatusCode === 'notActivated') throw toIsapiError(status);
     const chosen = chooseAuth(parseAuthenticateHeaders(headerValues(probe.headers['www-authenticate'])));
     if (!chosen) throw new UnsupportedAuthError('the device offers no supported authentication scheme');
+    if (chosen.kind === 'basic' && this.protocol === 'http' && !this.allowBasicOverHttp) {
+      throw new UnsupportedAuthError(
+        'the device offers only Basic authentication, which over plain HTTP would send the password in clear; use HTTPS',
+      );
+    }
     return chosen;
   }
 

@@ -119,7 +119,7 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
         return;
       }
       const username = typeof body.username === 'string' && body.username !== '' ? body.username : 'admin';
-      const password = await passwordFor(RED, body);
+      const password = await passwordFor(RED, body, { host: body.host, port, protocol });
       const result = await probeConnection({
         host: body.host,
         port,
@@ -138,11 +138,14 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
     guarded(async (req, res) => {
       const body = (req.body ?? {}) as Record<string, unknown>;
       const typed = typeof body.token === 'string' && body.token !== UNCHANGED_PASSWORD ? body.token : '';
-      const token = typed || storedCredential(RED, body.id, 'token');
       if (typeof body.url !== 'string' || body.url === '') {
         res.status(400).json({ problem: 'invalid_url' });
         return;
       }
+      // A stored token goes only to the URL it was deployed with, never to one named in the request.
+      const deployedUrl = deployedConfig(RED, body.id)?.url;
+      const storedUsable = typeof deployedUrl === 'string' && deployedUrl.trim() === body.url.trim();
+      const token = typed || (storedUsable ? storedCredential(RED, body.id, 'token') : '');
       if (!token) {
         res.status(400).json({ problem: 'no_token' });
         return;
@@ -171,20 +174,37 @@ function storedCredential(RED: NodeAPI, id: unknown, field: string): string {
   return typeof value === 'string' ? value : '';
 }
 
+interface Address {
+  host: string;
+  port: number | undefined;
+  protocol: 'http' | 'https';
+}
+
 /**
  * The password to test with: the vault's current one when the device is enrolled (typed or
  * deployed enrolment passwords are stale after a rotation), else the one typed in the dialog,
- * else the deployed node's enrolment password.
+ * else the deployed node's enrolment password. A stored password (vault or deployed) is used only
+ * against the address it belongs to, so a request naming another host cannot draw it out.
  */
 async function passwordFor(
   RED: NodeAPI,
   body: Record<string, unknown>,
+  target: Address,
 ): Promise<{ value: string; from: 'vault' | 'dialog' | 'deployed'; tlsPin?: string | null } | null> {
   const serial = typeof body.serial === 'string' ? body.serial : '';
   if (serial !== '') {
     try {
       const record = (await openNodeRedVault(RED)).get(serial);
-      if (record) return { value: record.password, from: 'vault', tlsPin: record.tlsPin };
+      if (
+        record?.host &&
+        sameAddress(target, {
+          host: record.host,
+          port: record.port ?? undefined,
+          protocol: record.protocol ?? 'https',
+        })
+      ) {
+        return { value: record.password, from: 'vault', tlsPin: record.tlsPin };
+      }
     } catch (err) {
       if (!HikError.isHikError(err)) throw err;
     }
@@ -192,8 +212,33 @@ async function passwordFor(
   if (typeof body.password === 'string' && body.password !== '' && body.password !== UNCHANGED_PASSWORD) {
     return { value: body.password, from: 'dialog' };
   }
+  const config = deployedConfig(RED, body.id);
+  const deployedAddress =
+    config && typeof config.host === 'string'
+      ? {
+          host: config.host,
+          port: config.port === undefined || config.port === '' ? undefined : Number(config.port),
+          protocol: config.protocol === 'http' ? ('http' as const) : ('https' as const),
+        }
+      : undefined;
+  if (!deployedAddress || !sameAddress(target, deployedAddress)) return null;
   const deployed = storedCredential(RED, body.id, 'password');
   return deployed ? { value: deployed, from: 'deployed' } : null;
+}
+
+function sameAddress(a: Address, b: Address): boolean {
+  const port = (x: Address) => x.port ?? (x.protocol === 'https' ? 443 : 80);
+  return a.host.toLowerCase() === b.host.toLowerCase() && a.protocol === b.protocol && port(a) === port(b);
+}
+
+/** The deployed configuration of node `id` (what the last deploy saved), if any. */
+function deployedConfig(RED: NodeAPI, id: unknown): Record<string, unknown> | undefined {
+  if (typeof id !== 'string' || id === '') return undefined;
+  let found: Record<string, unknown> | undefined;
+  RED.nodes.eachNode((node) => {
+    if (node.id === id) found = node as unknown as Record<string, unknown>;
+  });
+  return found;
 }
 
 function pickable(device: {

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { SimFleet, type SimFleetMember } from '../../sim';
 import { HaTestServer } from '../support/ha-test-server';
+import { DIGEST_CHALLENGE, ScriptedDevice } from '../support/scripted-device';
 import { eventually, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 
 // Node-RED ships bcryptjs for adminAuth; the hashes are made here so no fixed hash is trusted.
@@ -235,6 +236,30 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
     const bad = await call('/hik-guard/test/device', 'POST', 'operator', { host: 'http://x' });
     assert.equal(bad.status, 400);
     assert.equal(device.counters.failedLogins, 0);
+  });
+
+  it('never draws a stored password out to a host the request names', async () => {
+    const elsewhere = new ScriptedDevice();
+    const client = await elsewhere.start((_req, res) => {
+      res.writeHead(401, { 'WWW-Authenticate': DIGEST_CHALLENGE });
+      res.end();
+    });
+    try {
+      const response = await call('/hik-guard/test/device', 'POST', 'operator', {
+        id: 'dev1',
+        serial,
+        host: client.host,
+        port: client.port,
+        protocol: 'http',
+      });
+      assert.equal(response.status, 200);
+      const answer = (await response.json()) as { credentialFrom: unknown; problem: unknown };
+      assert.deepEqual([answer.credentialFrom, answer.problem], [null, 'no_credential']);
+      assert.ok(elsewhere.seen.length > 0, 'the other host was asked, without a credential');
+      assert.ok(elsewhere.seen.every((r) => r.authorization === undefined));
+    } finally {
+      await elsewhere.stop();
+    }
   });
 
   it('tests a Home Assistant connection: version on success, the code for a refused token', async () => {

@@ -10,6 +10,7 @@ import {
   LoginGuardRefusedError,
   NotActivatedError,
   NotSupportedError,
+  UnsupportedAuthError,
   XmlParseError,
 } from '../../../lib/errors';
 import { activateDevice } from '../../../lib/isapi/endpoints/activation';
@@ -69,11 +70,20 @@ describe('IsapiClient against the simulator', function () {
       });
     }
 
-    it('uses Basic only when the device offers nothing else', async () => {
-      const device = await sim.device({ authOffer: 'basic-only' });
+    it('uses Basic only when the device offers nothing else, inside HTTPS', async () => {
+      const device = await sim.device({ authOffer: 'basic-only' }, true);
       const info = await getDeviceInfo(sim.client(device));
       assert.equal(info.serial, device.serialNumber);
       assert.equal(device.counters.failedLogins, 0);
+    });
+
+    it('refuses Basic over plain HTTP, where it would send the password in clear, unless allowed', async () => {
+      const device = await sim.device({ authOffer: 'basic-only' });
+      const err = await rejection(getDeviceInfo(sim.client(device)));
+      assert.ok(err instanceof UnsupportedAuthError, String(err));
+      assert.equal(device.counters.authenticatedRequests + device.counters.failedLogins, 0);
+      const allowed = await getDeviceInfo(sim.client(device, { allowBasicOverHttp: true }));
+      assert.equal(allowed.serial, device.serialNumber);
     });
 
     it('fetches a fresh challenge for every request by default, so single-use nonces are never refused', async () => {
