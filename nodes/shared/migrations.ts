@@ -65,6 +65,22 @@ export function migrate(config: NodeConfig, chain: MigrationChain): Record<strin
   return migrated;
 }
 
+/**
+ * The usual first step (0 -> 1): a config from before versioning gets each missing field's
+ * default. Defaults are copied per config, so no two nodes share an array or object.
+ */
+export function fillDefaults(defaults: Readonly<Record<string, unknown>>): Migration {
+  return {
+    version: 1,
+    up(config) {
+      const filled: Record<string, unknown> = { ...config };
+      for (const [field, value] of Object.entries(defaults))
+        filled[field] = config[field] ?? structuredClone(value);
+      return filled;
+    },
+  };
+}
+
 // ---- hik-device -------------------------------------------------------------------------------
 
 export const HIK_DEVICE_DEFAULT_PORTS = Object.freeze({ https: 443, http: 80 });
@@ -99,88 +115,64 @@ export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2]);
 // ---- hik-homeassistant ------------------------------------------------------------------------
 
 /** 0 -> 1: configs from before versioning get every missing field's default (TLS checked). */
-const hikHomeassistantV1: Migration = {
-  version: 1,
-  up(config) {
-    return {
-      ...config,
-      name: config.name ?? '',
-      url: config.url ?? '',
-      verifyTls: config.verifyTls ?? true,
-      ca: config.ca ?? '',
-      notifications: config.notifications ?? true,
-      notifyService: config.notifyService ?? '',
-    };
-  },
-};
+const hikHomeassistantV1 = fillDefaults({
+  name: '',
+  url: '',
+  verifyTls: true,
+  ca: '',
+  notifications: true,
+  notifyService: '',
+});
 
 export const hikHomeassistantMigrations = defineMigrations([hikHomeassistantV1]);
 
 // ---- hik-discover -----------------------------------------------------------------------------
 
 /** 0 -> 1: configs from before versioning get every missing field's default. */
-const hikDiscoverV1: Migration = {
-  version: 1,
-  up(config) {
-    return {
-      ...config,
-      name: config.name ?? '',
-      interfaces: config.interfaces ?? '',
-      targets: config.targets ?? '',
-      windowMs: config.windowMs ?? 1500,
-      intervalSeconds: config.intervalSeconds ?? 60,
-      passive: config.passive ?? true,
-      goneAfterSeconds: config.goneAfterSeconds ?? 45,
-      sendList: config.sendList ?? false,
-    };
-  },
-};
+const hikDiscoverV1 = fillDefaults({
+  name: '',
+  interfaces: '',
+  targets: '',
+  windowMs: 1500,
+  intervalSeconds: 60,
+  passive: true,
+  goneAfterSeconds: 45,
+  sendList: false,
+});
 
 export const hikDiscoverMigrations = defineMigrations([hikDiscoverV1]);
 
 // ---- hik-credentials --------------------------------------------------------------------------
 
 /** 0 -> 1: configs from before versioning get every missing field's default. */
-const hikCredentialsV1: Migration = {
-  version: 1,
-  up(config) {
-    return {
-      ...config,
-      name: config.name ?? '',
-      devices: config.devices ?? [],
-      scheduleType: config.scheduleType ?? 'days',
-      everyDays: config.everyDays ?? 90,
-      windowStart: config.windowStart ?? '02:00',
-      windowEnd: config.windowEnd ?? '05:00',
-      cron: config.cron ?? '',
-      jitterMinutes: config.jitterMinutes ?? 10,
-      concurrency: config.concurrency ?? 2,
-      settleSeconds: config.settleSeconds ?? 2,
-      includePassword: config.includePassword ?? false,
-    };
-  },
-};
+const hikCredentialsV1 = fillDefaults({
+  name: '',
+  devices: [],
+  scheduleType: 'days',
+  everyDays: 90,
+  windowStart: '02:00',
+  windowEnd: '05:00',
+  cron: '',
+  jitterMinutes: 10,
+  concurrency: 2,
+  settleSeconds: 2,
+  includePassword: false,
+});
 
 export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1]);
 
 // ---- hik-reset --------------------------------------------------------------------------------
 
 /** 0 -> 1: configs from before versioning get every missing field's default. */
-const hikResetV1: Migration = {
-  version: 1,
-  up(config) {
-    return {
-      ...config,
-      name: config.name ?? '',
-      devices: config.devices ?? [],
-      listed: config.listed ?? '',
-      server: config.server ?? '',
-      pollSeconds: config.pollSeconds ?? 60,
-      passive: config.passive ?? true,
-      interfaces: config.interfaces ?? '',
-      offlineAfter: config.offlineAfter ?? 3,
-    };
-  },
-};
+const hikResetV1 = fillDefaults({
+  name: '',
+  devices: [],
+  listed: '',
+  server: '',
+  pollSeconds: 60,
+  passive: true,
+  interfaces: '',
+  offlineAfter: 3,
+});
 
 export const hikResetMigrations = defineMigrations([hikResetV1]);

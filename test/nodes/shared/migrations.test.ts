@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import {
   configVersion,
   defineMigrations,
+  fillDefaults,
   hikDeviceMigrations,
   hikResetMigrations,
   migrate,
@@ -15,6 +16,17 @@ describe('config migrations', () => {
       { version: 1, up: (c) => ({ ...c, a: c.a ?? 'a' }) },
       { version: 2, up: (c) => ({ ...c, b: `${String(c.a)}+b` }) },
     ]);
+
+    it('fills only missing fields with defaults, never sharing a default object between configs', () => {
+      const step = fillDefaults({ name: '', devices: [], passive: true });
+      const kept = step.up({ name: 'n', devices: [{ device: 'd1' }], passive: false, other: 1 });
+      assert.deepEqual(kept, { name: 'n', devices: [{ device: 'd1' }], passive: false, other: 1 });
+      const first = step.up({});
+      const second = step.up({});
+      assert.deepEqual(first, { name: '', devices: [], passive: true });
+      assert.notEqual(first.devices, second.devices);
+      assert.equal(step.version, 1);
+    });
 
     it('treats a config without version as version 0 and runs every step in order', () => {
       assert.deepEqual(migrate({ id: 'n1' }, chain), { id: 'n1', a: 'a', b: 'a+b', version: 2 });
