@@ -21,6 +21,9 @@ const SCOPES: Record<string, string | string[]> = {
   owner: '*',
 };
 
+const STORED_HA_TOKEN = 'stored-ha-canary-8812';
+const STORED_HA_URL = 'http://127.0.0.1:9';
+
 const members: SimFleetMember[] = [
   {
     adminPassword: CANARY,
@@ -84,8 +87,20 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
           version: 1,
           wires: [[]],
         },
+        {
+          // Deployed with an address where nothing listens: only its stored token matters here.
+          id: 'ha1',
+          type: 'hik-homeassistant',
+          name: '',
+          url: STORED_HA_URL,
+          verifyTls: true,
+          ca: '',
+          notifications: false,
+          notifyService: '',
+          version: 1,
+        },
       ],
-      credentials: { dev1: { password: CANARY } },
+      credentials: { dev1: { password: CANARY }, ha1: { token: STORED_HA_TOKEN } },
     });
   });
 
@@ -259,6 +274,21 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
       assert.ok(elsewhere.seen.every((r) => r.authorization === undefined));
     } finally {
       await elsewhere.stop();
+    }
+  });
+
+  it('never sends a stored Home Assistant token to a URL the request names', async () => {
+    const ha = await HaTestServer.start({ tokens: { [STORED_HA_TOKEN]: { isAdmin: true } } });
+    try {
+      const response = await call('/hik-guard/test/homeassistant', 'POST', 'operator', {
+        id: 'ha1',
+        url: ha.url,
+      });
+      assert.deepEqual([response.status, await response.json()], [400, { problem: 'no_token' }]);
+      assert.deepEqual([ha.counters.authOk, ha.counters.authInvalid], [0, 0]);
+      assert.ok(!red.output().includes(STORED_HA_TOKEN), 'the stored token is never logged');
+    } finally {
+      await ha.stop();
     }
   });
 
