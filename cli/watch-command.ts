@@ -17,6 +17,7 @@ import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { errorJson, exitCodeFor } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_ENV } from './vault-key';
+import { untilStopped } from '../lib/until-stopped';
 
 export const WATCH_USAGE = `Usage: hik-guard watch [--target HOST[:PORT]]... [--interface ADDR]... [--vault FILE]
                        [--vault-key-file FILE] [--interval SECONDS] [--json]
@@ -136,20 +137,4 @@ function parseWatchOptions(argv: string[]): WatchOptions {
     if (HikError.isHikError(err)) throw new UsageError(err.message);
     throw err;
   }
-}
-
-/** Resolves on SIGINT, SIGTERM or the injected stop signal, removing every listener it added. */
-function untilStopped(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop);
-  });
 }

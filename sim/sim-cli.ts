@@ -8,6 +8,7 @@ import { DEMO_ADMIN_PASSWORD, demoFleet } from './demo-fleet';
 import { isLoopbackAddress, loopbackAddressAt } from './loopback-address';
 import { passwordRejection } from './password-rules';
 import { DEFAULT_BASE_ADDRESS, SimFleet } from './sim-fleet';
+import { untilStopped } from '../lib/until-stopped';
 
 export const SIM_USAGE =
   'Usage: hik-guard sim [--devices N] [--base-address 127.0.0.11] [--port N] [--https] [--password-env VAR]';
@@ -108,19 +109,4 @@ function integerOption(name: string, text: string, min: number, max: number): nu
   const value = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!(value >= min && value <= max)) throw new Error(`${name} must be an integer from ${min} to ${max}`);
   return value;
-}
-
-function untilStopped(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      signal?.removeEventListener('abort', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (signal?.aborted) stop();
-    else signal?.addEventListener('abort', stop);
-  });
 }
