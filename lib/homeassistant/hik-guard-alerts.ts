@@ -21,6 +21,7 @@ export const ALERT_TYPES = [
   'reclaimed',
   'needs_attention',
   'rotation_failed',
+  'spoofing_suspected',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 

@@ -84,8 +84,11 @@ export class ActivationMonitor {
     }
   }
 
-  /** A SADP sighting (scan reply or Hello). Devices without a serial are ignored. */
-  observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch'): void {
+  /**
+   * A SADP sighting (scan reply or Hello). Devices without a serial are ignored. `confirmed`: what
+   * the sighting gate learnt from the device's known address (absent when nothing was asked).
+   */
+  observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch', confirmed?: boolean): void {
     if (!device.serial) return;
     const entry = this.entry(device.serial);
     const info = entry.info;
@@ -104,7 +107,22 @@ export class ActivationMonitor {
       bootTime: device.bootTime,
       ipv4: device.ipv4,
       dhcp: device.dhcp,
+      ...(confirmed !== undefined ? { confirmed } : {}),
     });
+  }
+
+  /** The poll address that configuration (or a verified move) set, which SADP does not replace. */
+  pinnedPoll(serial: string): PollAddress | null {
+    const entry = this.entries.get(serial);
+    return entry?.pinnedPoll ? entry.info.poll : null;
+  }
+
+  /** The device proved it answers at `host` now: poll it there from now on. */
+  relocate(serial: string, host: string): void {
+    const entry = this.entries.get(serial);
+    if (!entry?.info.poll) return;
+    entry.info.poll = { ...entry.info.poll, host };
+    entry.info.ip = host;
   }
 
   /** The result of a poll: activated true/false/null, or the error it failed with. */

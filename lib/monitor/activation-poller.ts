@@ -4,7 +4,7 @@
  * time so a thousand devices do not open a thousand sockets at once. One client per device is
  * kept between rounds (and replaced when its address changes) and closed on stop.
  */
-import { InvalidArgumentError } from '../errors';
+import { DeviceUnreachableError, InvalidArgumentError } from '../errors';
 import { getActivationStatus } from '../isapi/endpoints/system';
 import { IsapiClient } from '../isapi/isapi-client';
 import type { LoginGuard } from '../isapi/login-guard';
@@ -89,13 +89,18 @@ export class ActivationPoller {
   }
 
   private async pollOne(target: PollTarget): Promise<void> {
-    let result: boolean | null | Error;
-    try {
-      result = await getActivationStatus(this.clientFor(target));
-    } catch (err) {
-      result = err instanceof Error ? err : new Error(String(err));
-    }
+    const result = await this.check(target);
     if (!this.stopped) this.options.onResult(target.serial, result);
+  }
+
+  /** One poll of one target, answered to the caller instead of `onResult` (a confirmation). */
+  async check(target: PollTarget): Promise<boolean | null | Error> {
+    if (this.stopped) return new DeviceUnreachableError('the activation monitor has stopped');
+    try {
+      return await getActivationStatus(this.clientFor(target));
+    } catch (err) {
+      return err instanceof Error ? err : new Error(String(err));
+    }
   }
 
   private clientFor({ serial, address }: PollTarget): IsapiClient {

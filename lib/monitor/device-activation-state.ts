@@ -87,6 +87,7 @@ export class DeviceActivationState {
           via: signal.via,
           activated: signal.activated,
           ip: signal.ipv4,
+          ...(signal.confirmed !== undefined ? { confirmed: signal.confirmed } : {}),
           ...(rebooted ? { bootTimeBefore: bootBefore, bootTime: signal.bootTime } : {}),
         };
         if (signal.activated === false) {
@@ -141,6 +142,12 @@ export class DeviceActivationState {
         event('reclaimed', signal.evidence, 'reclaimed');
         this.alerted = null;
         become('active', signal.evidence);
+        break;
+      case 'spoofed':
+        event('spoofing_suspected', signal.evidence, 'spoofing_suspected');
+        break;
+      case 'moved':
+        event('address_changed', signal.evidence, null);
         break;
       case 'ownershipLost':
         this.reclaiming = false;

@@ -17,7 +17,14 @@ export const MONITOR_STATES = [
 ] as const;
 export type MonitorState = (typeof MONITOR_STATES)[number];
 
-export type MonitorEvent = 'rebooted' | 'reclaimed' | 'ownership_lost';
+export type MonitorEvent =
+  | 'rebooted'
+  | 'reclaimed'
+  | 'ownership_lost'
+  /** A SADP claim about a managed device that the device itself, asked over TCP, contradicts. */
+  | 'spoofing_suspected'
+  /** A managed device answered at a new address with its pinned certificate: followed there. */
+  | 'address_changed';
 
 export type Evidence = Readonly<Record<string, string | number | boolean | null>>;
 
@@ -34,6 +41,11 @@ export type MonitorSignal =
       bootTime: string | null;
       ipv4: string | null;
       dhcp: boolean | null;
+      /**
+       * For a managed device: whether the free poll at its known address agreed before this
+       * sighting was let in (false: it could not be asked). Absent for devices nobody manages.
+       */
+      confirmed?: boolean;
     }
   /** `GET /SDK/activateStatus` answered (null: the firmware does not say). */
   | { kind: 'poll'; activated: boolean | null }
@@ -46,7 +58,11 @@ export type MonitorSignal =
   /** Our re-claim activated and verified the device. */
   | { kind: 'reclaimed'; evidence: Evidence }
   /** Our re-claim found the device activated by someone else. */
-  | { kind: 'ownershipLost'; evidence: Evidence };
+  | { kind: 'ownershipLost'; evidence: Evidence }
+  /** A SADP claim the device contradicted, or an address that could not prove to be the device. */
+  | { kind: 'spoofed'; evidence: Evidence }
+  /** The device proved (pinned certificate) that it now answers at another address. */
+  | { kind: 'moved'; evidence: Evidence };
 
 /** One thing that happened to one device, with the alert (if any) it deserves. */
 export interface StateChange {

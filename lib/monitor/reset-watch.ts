@@ -9,6 +9,7 @@
  */
 import { HikError } from '../errors';
 import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
+import { readCertificateFingerprint } from '../isapi/certificate-probe';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { RecorderLink } from '../rotation/dependent-channels';
 import { DiscoveryService } from '../sadp/discovery-service';
@@ -25,7 +26,9 @@ import {
 } from './activation-monitor';
 import { ActivationPoller } from './activation-poller';
 import type { FleetView, FleetViewRow } from './fleet-view';
+import type { Evidence } from './monitor-types';
 import { OWNERSHIP_LOST_REASON, reclaimDevice, type ReclaimOutcome } from './reclaim-device';
+import { SightingGate, type GateDecision, type KnownAddress } from './sighting-gate';
 
 export interface ResetWatchSadp {
   interfaces: readonly SadpInterface[];
@@ -72,6 +75,11 @@ export class ResetWatch {
   readonly monitor: ActivationMonitor;
   private readonly poller: ActivationPoller;
   private readonly discovery: DiscoveryService | null;
+  private readonly gate: SightingGate;
+  /** Devices whose poll address was taken from the vault (a verified move updates the vault). */
+  private readonly vaultAddressed = new Set<string>();
+  /** Inactive on an unconfirmed claim: re-claim waits for the device's own poll to say so. */
+  private readonly awaitingConfirmation = new Set<string>();
   private readonly work = new Set<Promise<unknown>>();
   private unregister: (() => void) | null = null;
   private stopped = false;
@@ -89,9 +97,16 @@ export class ResetWatch {
     this.poller = new ActivationPoller({
       intervalMs: options.pollIntervalMs,
       targets: () => this.monitor.pollTargets(),
-      onResult: (serial, result) => this.monitor.observePoll(serial, result),
+      onResult: (serial, result) => this.polled(serial, result),
       ...(options.pollConcurrency !== undefined ? { concurrency: options.pollConcurrency } : {}),
       ...(options.guard ? { guard: options.guard } : {}),
+    });
+    this.gate = new SightingGate({
+      known: (serial) => this.knownAddress(serial),
+      believesInactive: (serial) => this.monitor.get(serial)?.state === 'inactive',
+      poll: (serial, address) => this.poller.check({ serial, address }),
+      fingerprintAt: (host, port) => readCertificateFingerprint({ host, port }),
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     const sadp = options.sadp;
     this.discovery = sadp
@@ -125,8 +140,19 @@ export class ResetWatch {
     this.monitor.watch(serial, details);
   }
 
+  /**
+   * A SADP sighting. For a device we manage (configured, or in the vault with an address) it goes
+   * through the sighting gate first: SADP alone never moves it, alarms it or starts a re-claim.
+   */
   observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch'): void {
-    if (!this.stopped) this.monitor.observeSadp(device, via);
+    if (this.stopped) return;
+    const serial = device.serial;
+    if (serial) this.adoptVaultAddress(serial);
+    if (!serial || this.knownAddress(serial) === null) {
+      this.monitor.observeSadp(device, via);
+      return;
+    }
+    this.track(this.gated({ ...device, serial }, via));
   }
 
   async start(): Promise<void> {
@@ -183,13 +209,72 @@ export class ResetWatch {
     };
   }
 
+  private async gated(device: SadpDevice & { serial: string }, via: 'hello' | 'probeMatch'): Promise<void> {
+    const decision: GateDecision = await this.gate.decide(device);
+    if (this.stopped) return;
+    switch (decision.kind) {
+      case 'admit':
+        this.monitor.observeSadp(device, via, decision.confirmed);
+        return;
+      case 'spoofed':
+        this.monitor.observe(device.serial, { kind: 'spoofed', evidence: decision.evidence });
+        return;
+      case 'moved':
+        await this.follow(device.serial, decision.host, decision.evidence);
+        // Now from its known address: the claim itself is looked at like any other.
+        this.observeSadp(device, via);
+        return;
+      case 'drop':
+        return;
+    }
+  }
+
+  /** Where a managed device is known to answer: its configuration, else its vault record. */
+  private knownAddress(serial: string): KnownAddress | null {
+    const poll = this.monitor.pinnedPoll(serial);
+    return poll ? { poll, tlsPin: this.options.vault?.get(serial)?.tlsPin ?? null } : null;
+  }
+
+  /** A vault-known device nobody configured is polled where the vault says, not where SADP says. */
+  private adoptVaultAddress(serial: string): void {
+    const record = this.options.vault?.get(serial);
+    if (!record?.host || this.monitor.pinnedPoll(serial)) return;
+    const protocol = record.protocol ?? 'https';
+    const port = record.port ?? (protocol === 'https' ? 443 : 80);
+    this.monitor.watch(serial, { poll: { host: record.host, port, protocol } });
+    this.vaultAddressed.add(serial);
+  }
+
+  private async follow(serial: string, host: string, evidence: Evidence): Promise<void> {
+    this.monitor.relocate(serial, host);
+    const vault = this.options.vault;
+    if (vault && this.vaultAddressed.has(serial)) {
+      try {
+        await vault.update(serial, { host });
+      } catch (err) {
+        if (!HikError.isHikError(err)) throw err;
+        this.options.onError(err);
+      }
+    }
+    this.monitor.observe(serial, { kind: 'moved', evidence });
+  }
+
+  private polled(serial: string, result: boolean | null | Error): void {
+    this.monitor.observePoll(serial, result);
+    if (result === false && this.awaitingConfirmation.delete(serial)) this.maybeReclaim(serial);
+  }
+
   private changed(change: DeviceChange): void {
     if (this.stopped) return;
     this.options.onChange(change);
     this.options.fleetView?.view.changed();
     this.tellHomeAssistant(change);
     if (change.kind !== 'transition') return;
-    if (change.to === 'inactive') this.maybeReclaim(change);
+    if (change.from === 'inactive') this.awaitingConfirmation.delete(change.serial);
+    if (change.to === 'inactive') {
+      if (change.evidence.confirmed === false) this.awaitingConfirmation.add(change.serial);
+      else this.maybeReclaim(change.serial);
+    }
     if (change.to === 'auth_failed' && change.evidence.reason === 'activated_by_someone_else') {
       this.track(this.flagOwnershipLost(change.serial));
     }
@@ -225,36 +310,36 @@ export class ResetWatch {
     }
   }
 
-  private maybeReclaim(change: DeviceChange): void {
+  private maybeReclaim(serial: string): void {
     const { vault, reclaim } = this.options;
     if (!vault || !reclaim) return;
-    const known = vault.get(change.serial) !== undefined;
-    const allowed = known ? reclaim.allowed.has(change.serial) : reclaim.listed.has(change.serial);
-    const address = this.monitor.get(change.serial)?.poll;
+    const known = vault.get(serial) !== undefined;
+    const allowed = known ? reclaim.allowed.has(serial) : reclaim.listed.has(serial);
+    const address = this.monitor.get(serial)?.poll;
     if (!allowed || !address) return;
-    this.monitor.setReclaiming(change.serial, true);
+    this.monitor.setReclaiming(serial, true);
     const run = reclaimDevice({
       vault,
-      serial: change.serial,
+      serial,
       address,
-      listed: reclaim.listed.has(change.serial),
+      listed: reclaim.listed.has(serial),
       sawInactive: true,
-      recorders: reclaim.recorders?.(change.serial) ?? [],
+      recorders: reclaim.recorders?.(serial) ?? [],
       ...(this.options.guard ? { guard: this.options.guard } : {}),
       ...(this.options.clock ? { clock: this.options.clock } : {}),
     }).then(
       (outcome) => {
-        this.monitor.setVaultKnown(change.serial, true);
+        this.monitor.setVaultKnown(serial, true);
         this.options.onReclaim?.(outcome);
         this.monitor.observe(
-          change.serial,
+          serial,
           outcome.result === 'reclaimed'
             ? { kind: 'reclaimed', evidence: outcome.evidence }
             : { kind: 'ownershipLost', evidence: outcome.evidence },
         );
       },
       (err: unknown) => {
-        this.monitor.setReclaiming(change.serial, false);
+        this.monitor.setReclaiming(serial, false);
         this.options.onError(err instanceof Error ? err : new Error(String(err)));
       },
     );

@@ -171,7 +171,8 @@ export = (RED: NodeAPI): void => {
 
   function logChange(node: Node, change: DeviceChange): void {
     const detail = { serial: change.serial, ip: change.ip ?? '?', from: change.from, to: change.to };
-    if (change.kind === 'event') node.log(RED._(`hik-reset.log.${change.event ?? 'event'}`, detail));
+    if (change.event === 'spoofing_suspected') node.warn(RED._('hik-reset.log.spoofing_suspected', detail));
+    else if (change.kind === 'event') node.log(RED._(`hik-reset.log.${change.event ?? 'event'}`, detail));
     else if (change.alert) node.warn(RED._('hik-reset.log.alarm', detail));
     else node.log(RED._('hik-reset.log.transition', detail));
   }

@@ -82,6 +82,8 @@ describe('reset watch against the simulator', function () {
     passive: boolean;
     reclaim?: boolean;
     vault?: CredentialVault | null;
+    /** Called with each change before the watch acts on it (e.g. starts a re-claim). */
+    beforeAction?: (change: DeviceChange) => void;
   }): Promise<ResetWatch> {
     watch = new ResetWatch({
       pollIntervalMs: 0,
@@ -92,7 +94,10 @@ describe('reset watch against the simulator', function () {
       vault: options.vault ?? null,
       reclaim: options.reclaim ? { allowed: new Set([CAMERA]), listed: new Set() } : null,
       guard,
-      onChange: (c) => changes.push(c),
+      onChange: (c) => {
+        changes.push(c);
+        options.beforeAction?.(c);
+      },
       onError: (e) => errors.push(e),
     });
     watch.watch(CAMERA, {
@@ -111,9 +116,10 @@ describe('reset watch against the simulator', function () {
 
   const alerts = (): (string | null)[] => changes.map((c) => c.alert).filter((a) => a !== null);
 
-  it('a full factory reset is inactive from the device’s Hello alone, with its evidence, no poll needed', async () => {
+  it('a full factory reset is inactive from its Hello, confirmed by one free activateStatus at its address', async () => {
     await startWatch({ passive: true });
     const requestsBefore = camera.counters.requests;
+    const pollsBefore = camera.counters.requestsByPath.get('GET /SDK/activateStatus') ?? 0;
     await camera.factoryReset();
     await until('inactive', () => changes.some((c) => c.to === 'inactive'));
     const inactive = changes.find((c) => c.to === 'inactive');
@@ -121,9 +127,12 @@ describe('reset watch against the simulator', function () {
     assert.equal(inactive.serial, CAMERA);
     assert.equal(inactive.from, 'active');
     assert.equal(inactive.evidence.via, 'hello');
+    assert.equal(inactive.evidence.confirmed, true);
     assert.equal(inactive.name, 'Garage');
     assert.deepEqual(alerts(), ['inactive']);
-    assert.equal(camera.counters.requests, requestsBefore, 'nothing was asked of the device');
+    assert.equal(camera.counters.requests, requestsBefore + 1, 'one request: the confirming poll');
+    assert.equal(camera.counters.requestsByPath.get('GET /SDK/activateStatus'), pollsBefore + 1);
+    assert.equal(camera.counters.authenticatedRequests, 0);
     assert.equal(camera.counters.failedLogins, 0);
     assert.deepEqual(errors, []);
   });
@@ -227,10 +236,18 @@ describe('reset watch against the simulator', function () {
 
   it('a re-claim that loses the race reports ownership_lost once and never logs in with a guess', async () => {
     const v = await openVault(true);
-    await startWatch({ passive: true, vault: v, reclaim: true });
-    // The stranger answers the same Hello faster: our re-claim's first look is held (not timed)
-    // until they are done, so the order does not depend on how fast either side runs.
-    camera.faults.inject({ kind: 'hang', method: 'GET', path: '/SDK/activateStatus', times: 1 });
+    // The stranger answers the same Hello faster: our re-claim's first look (right after the
+    // confirmed inactive) is held (not timed) until they are done, so the order does not depend
+    // on how fast either side runs.
+    await startWatch({
+      passive: true,
+      vault: v,
+      reclaim: true,
+      beforeAction: (c) => {
+        if (c.to === 'inactive')
+          camera.faults.inject({ kind: 'hang', method: 'GET', path: '/SDK/activateStatus', times: 1 });
+      },
+    });
     await camera.factoryReset();
     await until('inactive', () => changes.some((c) => c.to === 'inactive'));
     await until('the re-claim’s first look held', () => camera.faults.hungRequests === 1);

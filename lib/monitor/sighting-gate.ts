@@ -1,0 +1,146 @@
+/**
+ * SADP is unauthenticated: anyone on the LAN can send a datagram naming a managed serial, from
+ * any source address (UDP sources are forged as easily), saying anything. The gate stands between
+ * SADP and the activation monitor for the devices we manage, those with a known address:
+ *
+ * - a sighting from the known address that would change what we believe about activation is
+ *   first confirmed by the free activateStatus poll at that address (TCP: a forged datagram
+ *   cannot answer it). A contradiction is `spoofing_suspected` and nothing else happens.
+ * - a sighting from another address is followed only once that address presents the certificate
+ *   pinned in the vault (a bare TLS handshake: nothing is sent). Otherwise, if the known address
+ *   still answers, it is `spoofing_suspected`; if it is silent (a reset device may come back
+ *   elsewhere, with a new certificate), only an `inactive` claim is let in, unconfirmed: it
+ *   raises the alarm but never starts a re-claim.
+ *
+ * Nothing here sends a credential, and after a spoofing verdict the serial's SADP claims are
+ * ignored for a while (the regular poll still watches it), so a flood is one alert, not a storm.
+ */
+import { HikError } from '../errors';
+import { normaliseFingerprint } from '../isapi/pinned-connector';
+import type { SadpDevice } from '../sadp/sadp-device';
+import type { PollAddress } from './activation-monitor';
+import type { Evidence } from './monitor-types';
+
+export interface KnownAddress {
+  poll: PollAddress;
+  /** The certificate fingerprint pinned in the vault, when the device was ever reached over HTTPS. */
+  tlsPin: string | null;
+}
+
+export type GateDecision =
+  /** Let the sighting in; `confirmed` says whether the known address agreed (absent: nothing to ask). */
+  | { kind: 'admit'; confirmed?: boolean }
+  | { kind: 'spoofed'; evidence: Evidence }
+  /** The device proved itself at `host`: follow it, then look at the sighting again. */
+  | { kind: 'moved'; host: string; evidence: Evidence }
+  | { kind: 'drop' };
+
+export interface SightingGateOptions {
+  known: (serial: string) => KnownAddress | null;
+  /** Whether the monitor currently holds the device for inactive. */
+  believesInactive: (serial: string) => boolean;
+  /** The free activateStatus poll: true/false/null, or the error it failed with. */
+  poll: (serial: string, address: PollAddress) => Promise<boolean | null | Error>;
+  /** The SHA-256 fingerprint of the certificate presented at host:port (typed errors). */
+  fingerprintAt: (host: string, port: number) => Promise<string>;
+  /** How long a spoofed serial's SADP claims are ignored. Default 10 minutes. */
+  distrustMs?: number;
+  clock?: () => number;
+}
+
+const DROP: GateDecision = { kind: 'drop' };
+
+export class SightingGate {
+  private readonly checking = new Set<string>();
+  private readonly distrustedUntil = new Map<string, number>();
+
+  constructor(private readonly options: SightingGateOptions) {}
+
+  async decide(device: SadpDevice & { serial: string }): Promise<GateDecision> {
+    const { serial } = device;
+    const known = this.options.known(serial);
+    if (!known) return { kind: 'admit' };
+    if ((this.distrustedUntil.get(serial) ?? 0) > this.now()) return DROP;
+    // One check per device at a time: repeats of the same claim arrive while it runs.
+    if (this.checking.has(serial)) return DROP;
+    this.checking.add(serial);
+    try {
+      const decision =
+        device.sourceAddress === known.poll.host
+          ? await this.fromKnownAddress(device, known)
+          : await this.fromElsewhere(device, known);
+      if (decision.kind === 'spoofed')
+        this.distrustedUntil.set(serial, this.now() + (this.options.distrustMs ?? 600_000));
+      return decision;
+    } finally {
+      this.checking.delete(serial);
+    }
+  }
+
+  private async fromKnownAddress(device: SadpDevice & { serial: string }, known: KnownAddress) {
+    const claim = device.activated;
+    const believedInactive = this.options.believesInactive(device.serial);
+    const wouldChangeBelief = claim === false ? !believedInactive : claim === true && believedInactive;
+    if (!wouldChangeBelief) return { kind: 'admit' } as const;
+    const answer = await this.options.poll(device.serial, known.poll);
+    // No answer (a reset device reboots) cannot disprove an inactive claim; the alarm is the safe side.
+    if (answer === null || answer instanceof Error) return claim === false ? unconfirmed : DROP;
+    if (answer === claim) return { kind: 'admit', confirmed: true } as const;
+    return spoofed(device, known, 'contradicted_by_device', answer);
+  }
+
+  private async fromElsewhere(device: SadpDevice & { serial: string }, known: KnownAddress) {
+    let reason = 'no_pinned_certificate';
+    if (known.tlsPin) {
+      const port = known.poll.protocol === 'https' ? known.poll.port : 443;
+      const presented = await this.options.fingerprintAt(device.sourceAddress, port).catch(typedOnly);
+      if (presented && normaliseFingerprint(presented) === normaliseFingerprint(known.tlsPin)) {
+        return {
+          kind: 'moved',
+          host: device.sourceAddress,
+          evidence: {
+            signal: 'certificate',
+            ipBefore: known.poll.host,
+            ip: device.sourceAddress,
+            pinned: true,
+          },
+        } as const;
+      }
+      reason = presented ? 'certificate_mismatch' : 'no_tls_answer';
+    }
+    const answer = await this.options.poll(device.serial, known.poll);
+    if (!(answer instanceof Error)) return spoofed(device, known, reason, answer);
+    return device.activated === false ? unconfirmed : DROP;
+  }
+
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+}
+
+const unconfirmed: GateDecision = { kind: 'admit', confirmed: false };
+
+function spoofed(
+  device: SadpDevice & { serial: string },
+  known: KnownAddress,
+  reason: string,
+  activateStatus: boolean | null,
+): GateDecision {
+  return {
+    kind: 'spoofed',
+    evidence: {
+      signal: 'sadp',
+      reason,
+      claimedIp: device.sourceAddress,
+      claimedActivated: device.activated,
+      knownIp: known.poll.host,
+      activateStatus,
+    },
+  };
+}
+
+/** A probe that failed for a network reason proves nothing; anything else is a bug to surface. */
+function typedOnly(err: unknown): null {
+  if (HikError.isHikError(err)) return null;
+  throw err;
+}
