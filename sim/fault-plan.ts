@@ -14,6 +14,8 @@ export interface FaultScope {
    */
   withCredentials?: boolean;
   times?: number | 'always';
+  /** Let this many matching requests through untouched first (e.g. fail only the second login). */
+  after?: number;
 }
 
 export type FaultSpec = FaultScope &
@@ -54,6 +56,8 @@ export interface MatchedFaults {
 interface ActiveFault {
   spec: FaultSpec;
   hits: number;
+  /** Matching requests let through because of `after`. */
+  passed: number;
 }
 
 export class FaultPlan {
@@ -68,7 +72,9 @@ export class FaultPlan {
     if (spec.kind === 'latency' && !(spec.ms >= 0)) throw new InvalidArgumentError('ms must be >= 0');
     if (spec.kind === 'slowBody' && !(spec.durationMs >= 0))
       throw new InvalidArgumentError('durationMs must be >= 0');
-    const fault: ActiveFault = { spec, hits: 0 };
+    if (spec.after !== undefined && (!Number.isInteger(spec.after) || spec.after < 0))
+      throw new InvalidArgumentError('after must be a whole number >= 0');
+    const fault: ActiveFault = { spec, hits: 0, passed: 0 };
     this.active.push(fault);
     const remove = (): void => {
       const i = this.active.indexOf(fault);
@@ -107,6 +113,10 @@ export class FaultPlan {
     };
     for (const fault of [...this.active]) {
       if (!scopeMatches(fault.spec, method, path, withCredentials)) continue;
+      if (fault.passed < (fault.spec.after ?? 0)) {
+        fault.passed += 1;
+        continue;
+      }
       fault.hits += 1;
       if (fault.spec.times !== undefined && fault.spec.times !== 'always' && fault.hits >= fault.spec.times) {
         this.active.splice(this.active.indexOf(fault), 1);

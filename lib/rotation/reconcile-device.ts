@@ -5,7 +5,9 @@
  * current. If neither works (or the device was factory-reset) the record is marked
  * needs_attention and nothing more is tried — guessing is how devices get locked. An answer that
  * proves nothing (timeout, unreachable, a lock someone else caused) leaves the record pending
- * for the next reconcile. Each attempt is a deviceInfo read, so it also checks the serial.
+ * for the next reconcile; a refusal of the current password is written to the vault first, so
+ * the next reconcile (in this process or after a restart) goes straight to the pending one.
+ * Each attempt is a deviceInfo read, so it also checks the serial.
  */
 import {
   AuthFailedError,
@@ -63,12 +65,14 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
   return runStep(options.onEvent, serial, 'reconcile', async () => {
     const connection = new DeviceConnection(vault, record, options.address, options);
     try {
-      const current = await attempt(connection, record.password);
+      // A refusal seen by an earlier run (perhaps an earlier process) is not paid for twice.
+      const current = pending.currentRejectedAt ? 'rejected' : await attempt(connection, record.password);
       if (current === 'works') {
         await vault.discardPending(serial);
         return { serial, resolution: 'current', reason: null } satisfies ReconcileOutcome;
       }
       if (current === 'rejected') {
+        if (!pending.currentRejectedAt) await vault.noteCurrentRejected(serial);
         const next = await attempt(connection, pending.password);
         if (next === 'works') {
           await vault.adoptPending(serial);

@@ -167,7 +167,11 @@ export class CredentialVault {
         if (record.pending.password === password) return null;
         throw new VaultPendingExistsError(serial);
       }
-      return { ...record, pending: { password, since: now.toISOString() }, state: 'pending' };
+      return {
+        ...record,
+        pending: { password, since: now.toISOString(), currentRejectedAt: null },
+        state: 'pending',
+      };
     });
   }
 
@@ -196,6 +200,18 @@ export class CredentialVault {
   /** The current password was proven to work: the pending one is dropped, state ok. */
   async discardPending(serial: string): Promise<void> {
     await this.change(serial, (record) => ({ ...record, pending: null, state: 'ok', attentionReason: null }));
+  }
+
+  /**
+   * The device refused the current password while a change is unresolved: remembered with the
+   * pending password, so no process tries the current one again before the change is resolved.
+   */
+  async noteCurrentRejected(serial: string): Promise<void> {
+    await this.change(serial, (record, now) =>
+      !record.pending || record.pending.currentRejectedAt
+        ? null
+        : { ...record, pending: { ...record.pending, currentRejectedAt: now.toISOString() } },
+    );
   }
 
   /** Stops automatic work on the device; any pending password is kept. */

@@ -20,7 +20,7 @@ export interface VaultRecord {
   /** The current password. */
   password: string;
   /** Write-ahead: set before a device is changed, resolved by commit, discard or reconcile. */
-  pending: { password: string; since: string } | null;
+  pending: PendingPassword | null;
   /** Newest first, at most HISTORY_LIMIT. */
   previous: PreviousPassword[];
   tlsPin: string | null;
@@ -33,6 +33,17 @@ export interface VaultRecord {
   port: number | null;
   protocol: VaultProtocol | null;
   updatedAt: string;
+}
+
+export interface PendingPassword {
+  password: string;
+  /** ISO time the change started. */
+  since: string;
+  /**
+   * When the device refused the current password during this unresolved change (null: not
+   * seen). Kept on disk so a restarted process never spends a second failed login on it.
+   */
+  currentRejectedAt: string | null;
 }
 
 export interface EnrolInput {
@@ -189,5 +200,10 @@ function readPending(value: unknown): VaultRecord['pending'] {
   if (value === null) return null;
   if (typeof value !== 'object') throw new FieldError('bad pending');
   const p = value as Record<string, unknown>;
-  return { password: text(p.password, 'pending.password'), since: time(p.since, 'pending.since') };
+  return {
+    password: text(p.password, 'pending.password'),
+    since: time(p.since, 'pending.since'),
+    // Absent in files written before the field existed: nothing was seen then.
+    currentRejectedAt: timeOrNull(p.currentRejectedAt ?? null, 'pending.currentRejectedAt'),
+  };
 }

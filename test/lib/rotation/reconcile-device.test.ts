@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { DeviceUnreachableError } from '../../../lib/errors';
+import { DeviceTimeoutError, DeviceUnreachableError } from '../../../lib/errors';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { verifyDevice } from '../../../lib/rotation/verify-device';
@@ -66,6 +66,34 @@ describe('reconcileDevice: one try with the current password, then one with the 
     assert.equal((await reconcileDevice(fx.options(camera))).resolution, 'needs_attention');
     assert.equal((await verifyDevice(fx.options(camera))).resolution, 'needs_attention');
     assert.equal(camera.counters.requests, requests);
+  });
+
+  it('a refused current password is remembered in the vault: after a restart only the pending one is tried', async () => {
+    const camera = await fx.enrolledDevice();
+    await fx.vault.writePending(camera.serialNumber, PENDING);
+    camera.setPassword('admin', PENDING); // the PUT went through before the crash
+    // The current password is refused, then the device stops answering before the pending one.
+    camera.faults.inject({
+      kind: 'hang',
+      path: '/ISAPI/System/deviceInfo',
+      withCredentials: true,
+      after: 1,
+      times: 1,
+    });
+    const err = await rejection(reconcileDevice(fx.options(camera, { requestTimeoutMs: 300 })));
+    assert.ok(err instanceof DeviceTimeoutError);
+    assert.equal(camera.counters.failedLogins, 1);
+    assert.ok(fx.vault.get(camera.serialNumber)?.pending?.currentRejectedAt, 'the refusal is on disk');
+    camera.faults.clear();
+
+    // A new process: a fresh login guard, the vault as the file holds it.
+    fx.sim.guard = new LoginGuard();
+    await fx.reopen();
+    assert.equal((await reconcileDevice(fx.options(camera))).resolution, 'pending');
+    assert.equal(camera.counters.failedLogins, 1, 'the refused password was not sent again');
+    const record = fx.vault.get(camera.serialNumber);
+    assert.equal(record?.password, PENDING);
+    assert.equal(record.pending, null);
   });
 
   it('leaves the record pending when the device cannot be asked', async () => {

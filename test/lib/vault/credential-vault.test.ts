@@ -177,6 +177,7 @@ describe('CredentialVault', function () {
     assert.deepEqual(onDisk.get(SERIAL)!.pending, {
       password: CANARY_PENDING,
       since: new Date(T0 + 1000).toISOString(),
+      currentRejectedAt: null,
     });
     assert.equal(onDisk.get(SERIAL)!.state, 'pending');
     const at = new Date(T0 + 5000);
