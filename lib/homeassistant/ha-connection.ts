@@ -208,6 +208,9 @@ export class HaConnection {
     try {
       return await Promise.race([connection.sendMessagePromise<T>(message), timeout]);
     } catch (err: unknown) {
+      // A socket that stopped answering must not keep taking retries: Home Assistant would run
+      // every copy once it catches up (one alert, many events). A fresh socket gets one re-send.
+      if (err instanceof HaTimeoutError && this.connection === connection) connection.reconnect(true);
       throw toHaError(err);
     } finally {
       clearTimeout(timer);

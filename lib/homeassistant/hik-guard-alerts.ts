@@ -7,6 +7,7 @@
  * notification `hik_guard_<serial-slug>`, which is dismissed when the device is healthy again
  * (`reclaimed`, or a published state of `active`); and, if configured, calls `notify.<service>`.
  */
+import { randomUUID } from 'node:crypto';
 import type { AlertPublisher } from './alert-publisher';
 import { deviceEntity, entityIdForSerial, serialSlug, type DeviceSnapshot } from './device-entity';
 import type { EntityPublisher } from './entity-publisher';
@@ -71,6 +72,8 @@ export class HikGuardAlerts {
   alert(transition: DeviceTransition): void {
     const { alerts, describe, notifyService } = this.options;
     alerts.fireEvent(HIK_GUARD_EVENT, {
+      // The same in every copy: a command whose answer was lost in an outage is sent once more.
+      alert_id: randomUUID(),
       type: transition.type,
       serial: transition.serial,
       name: transition.name ?? null,

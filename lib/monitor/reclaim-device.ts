@@ -67,9 +67,8 @@ export async function reclaimDevice(options: ReclaimOptions): Promise<ReclaimOut
 
 async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
   const { vault, serial, address } = options;
-  const record = vault.get(serial);
+  let record = vault.get(serial);
   if (!record && !options.listed) throw new ReclaimRefusedError(serial, 'unknown_device');
-  if (record?.pending) throw new ReclaimRefusedError(serial, 'pending_change');
   let learntPin: string | undefined;
   const client = new IsapiClient({
     ...address,
@@ -93,6 +92,13 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
         return await lost({ activateStatus: true, activation: 'not_tried' }, false);
       throw new ReclaimRefusedError(serial, 'not_inactive');
     }
+    if (record?.pending) {
+      // A reset device has no password at all, so an unresolved change cannot be on it: the pending
+      // password is dropped (it opens nothing) and the re-claim goes on. Unknown status: wait.
+      if (before !== false) throw new ReclaimRefusedError(serial, 'pending_change');
+      await vault.discardPending(serial);
+      record = vault.get(serial);
+    }
     const password = generatePassword({ username: ACTIVATION_USER });
     if (record) await vault.writePending(serial, password);
     else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
@@ -103,12 +109,15 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
       if (now === true && err instanceof IsapiStatusError) {
         return await lost({ activateStatus: true, activation: err.code }, true);
       }
-      if (now !== true) {
-        // Not activated by anyone: the password never reached the device.
+      if (now === false) {
+        // Still inactive: the password never reached the device.
         if (record) await vault.discardPending(serial);
         else await vault.markNeedsAttention(serial, 'activation failed; the device is still inactive');
         throw err;
       }
+      // Unknown (it may be rebooting after taking the password): the pending password stays, for
+      // reconcile or the next re-claim to settle once the device answers.
+      if (now === null) throw err;
       // Activated, but the answer was lost: the verification below tells whose password it has.
     }
     try {

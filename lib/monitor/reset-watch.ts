@@ -11,7 +11,6 @@ import { HikError } from '../errors';
 import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
 import { readCertificateFingerprint } from '../isapi/certificate-probe';
 import type { LoginGuard } from '../isapi/login-guard';
-import type { RecorderLink } from '../rotation/dependent-channels';
 import { DiscoveryService } from '../sadp/discovery-service';
 import type { SadpDevice } from '../sadp/sadp-device';
 import type { SadpInterface } from '../sadp/sadp-interfaces';
@@ -27,7 +26,8 @@ import {
 import { ActivationPoller } from './activation-poller';
 import type { FleetView, FleetViewRow } from './fleet-view';
 import type { Evidence } from './monitor-types';
-import { OWNERSHIP_LOST_REASON, reclaimDevice, type ReclaimOutcome } from './reclaim-device';
+import { OwnershipKeeper, type ReclaimPolicy } from './ownership-keeper';
+import type { ReclaimOutcome } from './reclaim-device';
 import { SightingGate, type GateDecision, type KnownAddress } from './sighting-gate';
 
 export interface ResetWatchSadp {
@@ -41,15 +41,6 @@ export interface ResetWatchSadp {
   /** 0 = no scans of our own. */
   scanIntervalMs: number;
   port?: number;
-}
-
-export interface ReclaimPolicy {
-  /** Vault-known serials the owner allowed to be re-claimed. */
-  allowed: ReadonlySet<string>;
-  /** Serials the vault does not know that may still be activated (the owner listed them). */
-  listed: ReadonlySet<string>;
-  /** Recorders recording a camera, for re-applying its channel password. */
-  recorders?: (serial: string) => readonly RecorderLink[];
 }
 
 export interface ResetWatchOptions {
@@ -78,8 +69,7 @@ export class ResetWatch {
   private readonly gate: SightingGate;
   /** Devices whose poll address was taken from the vault (a verified move updates the vault). */
   private readonly vaultAddressed = new Set<string>();
-  /** Inactive on an unconfirmed claim: re-claim waits for the device's own poll to say so. */
-  private readonly awaitingConfirmation = new Set<string>();
+  private readonly ownership: OwnershipKeeper;
   private readonly work = new Set<Promise<unknown>>();
   private unregister: (() => void) | null = null;
   private stopped = false;
@@ -100,6 +90,16 @@ export class ResetWatch {
       onResult: (serial, result) => this.polled(serial, result),
       ...(options.pollConcurrency !== undefined ? { concurrency: options.pollConcurrency } : {}),
       ...(options.guard ? { guard: options.guard } : {}),
+    });
+    this.ownership = new OwnershipKeeper({
+      monitor: this.monitor,
+      vault,
+      reclaim: options.reclaim ?? null,
+      guard: options.guard,
+      clock: options.clock,
+      onReclaim: options.onReclaim,
+      onError: (err) => options.onError(err),
+      track: (work) => this.track(work),
     });
     this.gate = new SightingGate({
       known: (serial) => this.knownAddress(serial),
@@ -261,7 +261,7 @@ export class ResetWatch {
 
   private polled(serial: string, result: boolean | null | Error): void {
     this.monitor.observePoll(serial, result);
-    if (result === false && this.awaitingConfirmation.delete(serial)) this.maybeReclaim(serial);
+    this.ownership.polled(serial, result);
   }
 
   private changed(change: DeviceChange): void {
@@ -270,14 +270,11 @@ export class ResetWatch {
     this.options.fleetView?.view.changed();
     this.tellHomeAssistant(change);
     if (change.kind !== 'transition') return;
-    if (change.from === 'inactive') this.awaitingConfirmation.delete(change.serial);
-    if (change.to === 'inactive') {
-      if (change.evidence.confirmed === false) this.awaitingConfirmation.add(change.serial);
-      else this.maybeReclaim(change.serial);
-    }
-    if (change.to === 'auth_failed' && change.evidence.reason === 'activated_by_someone_else') {
-      this.track(this.flagOwnershipLost(change.serial));
-    }
+    if (change.from === 'inactive') this.ownership.leftInactive(change.serial);
+    if (change.to === 'inactive')
+      this.ownership.becameInactive(change.serial, change.evidence.confirmed !== false);
+    if (change.to === 'auth_failed' && change.evidence.reason === 'activated_by_someone_else')
+      this.ownership.activatedBySomeoneElse(change.serial);
   }
 
   private tellHomeAssistant(change: DeviceChange): void {
@@ -307,55 +304,6 @@ export class ResetWatch {
         to: change.to,
         evidence: change.evidence,
       });
-    }
-  }
-
-  private maybeReclaim(serial: string): void {
-    const { vault, reclaim } = this.options;
-    if (!vault || !reclaim) return;
-    const known = vault.get(serial) !== undefined;
-    const allowed = known ? reclaim.allowed.has(serial) : reclaim.listed.has(serial);
-    const address = this.monitor.get(serial)?.poll;
-    if (!allowed || !address) return;
-    this.monitor.setReclaiming(serial, true);
-    const run = reclaimDevice({
-      vault,
-      serial,
-      address,
-      listed: reclaim.listed.has(serial),
-      sawInactive: true,
-      recorders: reclaim.recorders?.(serial) ?? [],
-      ...(this.options.guard ? { guard: this.options.guard } : {}),
-      ...(this.options.clock ? { clock: this.options.clock } : {}),
-    }).then(
-      (outcome) => {
-        this.monitor.setVaultKnown(serial, true);
-        this.options.onReclaim?.(outcome);
-        this.monitor.observe(
-          serial,
-          outcome.result === 'reclaimed'
-            ? { kind: 'reclaimed', evidence: outcome.evidence }
-            : { kind: 'ownershipLost', evidence: outcome.evidence },
-        );
-      },
-      (err: unknown) => {
-        this.monitor.setReclaiming(serial, false);
-        this.options.onError(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-    this.track(run);
-  }
-
-  /** Someone else activated a device we held the password of: stop every use of that password. */
-  private async flagOwnershipLost(serial: string): Promise<void> {
-    const vault = this.options.vault;
-    const record = vault?.get(serial);
-    if (!vault || !record || record.state === 'needs_attention') return;
-    try {
-      await vault.markNeedsAttention(serial, OWNERSHIP_LOST_REASON);
-    } catch (err) {
-      if (!HikError.isHikError(err)) throw err;
-      this.options.onError(err);
     }
   }
 

@@ -91,12 +91,14 @@ describe('HaLink against the Home Assistant test server', function () {
       });
       await within('delivery', l.alerts.settled());
 
+      assert.match(String(server.core.firedEvents[0]?.data.alert_id), /^[0-9a-f]{8}-[0-9a-f-]{27}$/);
       assert.deepEqual(
         server.core.firedEvents.map((e) => [e.event_type, e.data]),
         [
           [
             'hik_guard_event',
             {
+              alert_id: server.core.firedEvents[0]?.data.alert_id,
               type: 'inactive',
               serial: SERIAL,
               name: 'Front door',

@@ -234,6 +234,26 @@ describe('reset watch against the simulator', function () {
     assert.deepEqual(errors, []);
   });
 
+  it('a re-claim that failed is tried again after the next poll still finds the device inactive', async () => {
+    const v = await openVault(true);
+    await startWatch({ passive: true, vault: v, reclaim: true });
+    camera.faults.inject({ kind: 'dropConnection', path: '/ISAPI/Security/challenge', times: 1 });
+    await camera.factoryReset();
+    await until('the first re-claim failed', () => errors.length === 1);
+    await watch!.settled();
+    assert.equal(v.get(CAMERA)?.pending, null, 'the password that never reached it is not kept');
+    assert.ok(!changes.some((c) => c.event === 'reclaimed'));
+
+    await watch!.pollNow();
+    await until('reclaimed', () => changes.some((c) => c.event === 'reclaimed'));
+    await watch!.settled();
+    const record = v.get(CAMERA);
+    assert.equal(camera.state.admin.password, record?.password, 'the vault holds the device’s password');
+    assert.equal(camera.counters.activations, 1);
+    assert.equal(camera.counters.failedLogins, 0);
+    assert.deepEqual(alerts(), ['inactive', 'reclaimed']);
+  });
+
   it('a re-claim that loses the race reports ownership_lost once and never logs in with a guess', async () => {
     const v = await openVault(true);
     // The stranger answers the same Hello faster: our re-claim's first look (right after the
