@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { OPERATIONS, type DeviceOperation } from './support/device-operations';
 import { FAULTS, type Placement } from './support/fault-injectors';
 import { MatrixWorld } from './support/matrix-world';
-import { SeededRandom } from './support/seeded-random';
+import { SeededRandom } from '../support/seeded-random';
 
 const DEFAULT_SEED = 0x8a5e_c0de;
 const SEED = Number(process.env.HIK_GUARD_MATRIX_SEED ?? DEFAULT_SEED) >>> 0;

@@ -12,7 +12,7 @@ import { judge } from './monitoring-support/judge';
 import { FAULTS, OPERATIONS, type Cell } from './monitoring-support/matrix-cells';
 import { MONITORING_ROW } from './monitoring-support/monitoring-row';
 import { MonitoringRig } from './monitoring-support/monitoring-rig';
-import { SeededRandom } from './support/seeded-random';
+import { SeededRandom } from '../support/seeded-random';
 
 const SEED = Number(process.env.MATRIX_SEED ?? 0x6d0a17);
 const CELLS: Cell[] = [...MONITORING_ROW, ...HA_PUBLISHING_ROW];

@@ -3,7 +3,7 @@
  * faults there are, what one cell declares (what it injects, what it asserts, or why it does not
  * apply) and what a cell's run tells the judge to expect.
  */
-import type { SeededRandom } from '../support/seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 import type { LoginCounts, MonitoringRig, ReceivedAlert, RigOptions } from './monitoring-rig';
 
 export const OPERATIONS = ['monitoring', 'HA publishing'] as const;

@@ -26,7 +26,7 @@ import { HaTestServer } from '../../support/ha-test-server';
 import { LOOPBACK } from '../../support/sadp-test-network';
 import { ADMIN_TOKEN, describeForTest, waitFor, within } from '../../lib/homeassistant/support';
 import { FailingDisk } from '../support/failing-disk';
-import type { SeededRandom } from '../support/seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 import { FaultProxy } from './fault-proxy';
 
 export const ADMIN_PASSWORD = 'Matrix-Admin-31!';

@@ -10,7 +10,7 @@ import { IsapiClient } from '../../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import { waitFor } from '../../lib/homeassistant/support';
 import { VAULT_WRITE_STEPS } from '../support/failing-disk';
-import type { SeededRandom } from '../support/seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 import type { Cell } from './matrix-cells';
 import { ADMIN_PASSWORD, type MonitoringRig } from './monitoring-rig';
 import { killAndRestartWatch } from './sigkill-cells';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { entityIdForSerial } from '../../../lib/homeassistant/device-entity';
 import { ADMIN_TOKEN, waitFor } from '../../lib/homeassistant/support';
-import type { SeededRandom } from '../support/seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 import type { Expectation, Operation } from './matrix-cells';
 import type { MonitoringRig } from './monitoring-rig';
 import type { WatchChildMessage, WatchChildStart } from './watch-child';

@@ -9,7 +9,7 @@ import { reclaimDevice } from '../../../lib/monitor/reclaim-device';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { rotateDevice } from '../../../lib/rotation/rotate-device';
 import type { MatrixWorld } from './matrix-world';
-import type { SeededRandom } from './seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 
 export type OperationName = 'rotation' | 'reconcile' | 'reclaim';
 

@@ -14,7 +14,7 @@ import type { DeviceOperation, RequestSite } from './device-operations';
 import { VAULT_WRITE_STEPS } from './failing-disk';
 import { BEYOND_TIMEOUT_MS, VAULT_SECRET, type MatrixWorld } from './matrix-world';
 import type { OperationChildMessage, OperationChildStart } from './operation-child';
-import type { SeededRandom } from './seeded-random';
+import type { SeededRandom } from '../../support/seeded-random';
 
 export type FaultName =
   | 'timeout_before_apply'

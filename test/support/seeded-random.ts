@@ -1,7 +1,8 @@
 /**
- * A small seeded PRNG (mulberry32), so the matrix places its faults the same way on every run of
- * one seed. Each cell derives its own stream from the seed and its name: adding, removing or
- * reordering cells does not move the faults of the others.
+ * A small seeded PRNG (mulberry32) for the fault matrix and the soak bench: one seed always gives
+ * the same decisions, so a run that found something can be replayed. `forCell` derives a stream
+ * per named use, so adding or reordering cells moves no other cell's faults. Not for anything
+ * secret (the product's passwords come from node:crypto).
  */
 export class SeededRandom {
   private state: number;
@@ -32,7 +33,7 @@ export class SeededRandom {
   }
 
   pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('nothing to pick from');
+    if (items.length === 0) throw new RangeError('nothing to pick from');
     return items[Math.floor(this.next() * items.length)] as T;
   }
 
@@ -47,5 +48,19 @@ export class SeededRandom {
       .slice(0, count)
       .sort((a, b) => a - b)
       .map((i) => items[i] as T);
+  }
+
+  /** A key of `weights`, each chosen in proportion to its weight. */
+  weighted<K extends string>(weights: Readonly<Record<K, number>>): K {
+    const entries = Object.entries(weights) as [K, number][];
+    const total = entries.reduce((sum, [, w]) => sum + w, 0);
+    let roll = this.next() * total;
+    for (const [key, weight] of entries) {
+      roll -= weight;
+      if (roll < 0) return key;
+    }
+    const last = entries.at(-1);
+    if (!last) throw new RangeError('weighted choice from no weights');
+    return last[0];
   }
 }
