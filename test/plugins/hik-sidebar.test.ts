@@ -9,6 +9,7 @@ import { SimFleet, type SimFleetMember } from '../../sim';
 import { HaTestServer } from '../support/ha-test-server';
 import { DIGEST_CHALLENGE, ScriptedDevice } from '../support/scripted-device';
 import { eventually, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
+import { AdminClient } from '../support/admin-client';
 
 // Node-RED ships bcryptjs for adminAuth; the hashes are made here so no fixed hash is trusted.
 const bcrypt = require('bcryptjs') as { hashSync(text: string, rounds: number): string };
@@ -109,21 +110,7 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
     await (fleet as SimFleet | undefined)?.stop();
   });
 
-  async function tokenFor(username: string): Promise<string> {
-    const response = await fetch(`${red.base}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        client_id: 'node-red-admin',
-        grant_type: 'password',
-        scope: '',
-        username,
-        password: LOGIN,
-      }),
-    });
-    assert.equal(response.status, 200, await response.clone().text());
-    return ((await response.json()) as { access_token: string }).access_token;
-  }
+  const tokenFor = (username: string): Promise<string> => new AdminClient(red.base, LOGIN).token(username);
 
   async function call(path: string, method = 'GET', user?: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {

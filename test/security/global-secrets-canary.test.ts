@@ -28,7 +28,7 @@ import { SimFleet, type SimDevice, type SimFleetMember } from '../../sim';
 import { runCli, type CliRun } from '../support/cli-run';
 import { HaTestServer } from '../support/ha-test-server';
 import { eventually, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
-import { AdminClient, type AdminAnswer } from './support/admin-client';
+import { AdminClient, type AdminAnswer } from '../support/admin-client';
 import { canaryFlow, INJECT, PLANTED_DEBUG, type CanaryDevice } from './support/canary-flow';
 import { CommsRecorder, type CommsMessage } from './support/comms-recorder';
 import { readAllFiles, type FileBytes } from './support/file-snapshot';

@@ -1,64 +1,10 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VaultWriteError } from '../../../lib/errors';
 import { CredentialVault } from '../../../lib/vault/credential-vault';
-import { nodeVaultFileSystem, type VaultFileSystem } from '../../../lib/vault/vault-file';
+import { FailingDisk, VAULT_WRITE_STEPS } from '../../support/failing-disk';
 import { CANARY, CANARY_PENDING, errorText, SHARED_SECRET, TempDirs } from './fixtures/vault-temp';
-
-/** The real file system, except that the n-th operation after `arm(n)` fails with ENOSPC. */
-class FullDisk implements VaultFileSystem {
-  private countdown: number | null = null;
-  readonly calls: string[] = [];
-
-  arm(n: number): void {
-    this.countdown = n;
-  }
-
-  private fails(op: string): boolean {
-    this.calls.push(op);
-    if (this.countdown === null) return false;
-    if (this.countdown-- > 0) return false;
-    this.countdown = null;
-    return true;
-  }
-
-  async writeNewFile(path: string, data: Buffer, mode: number): Promise<void> {
-    if (this.fails('writeNewFile')) {
-      // What a full disk does: the file exists with part of the data, then the write fails.
-      await writeFile(path, data.subarray(0, data.length >> 1), { mode, flag: 'wx' });
-      throw enospc();
-    }
-    await nodeVaultFileSystem.writeNewFile(path, data, mode);
-  }
-
-  async rename(from: string, to: string): Promise<void> {
-    if (this.fails('rename')) throw enospc();
-    await nodeVaultFileSystem.rename(from, to);
-  }
-
-  async syncDir(dir: string): Promise<void> {
-    if (this.fails('syncDir')) throw enospc();
-    await nodeVaultFileSystem.syncDir(dir);
-  }
-
-  readFile(path: string): Promise<Buffer> {
-    return nodeVaultFileSystem.readFile(path);
-  }
-}
-
-function enospc(): NodeJS.ErrnoException {
-  return Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
-}
-
-const STEPS = [
-  'backup:write',
-  'backup:rename',
-  'backup:sync-dir',
-  'main:write',
-  'main:rename',
-  'main:sync-dir',
-];
 
 describe('vault writes on a full disk', function () {
   this.timeout(20_000);
@@ -68,7 +14,7 @@ describe('vault writes on a full disk', function () {
   async function setUp() {
     const dir = await temp.make();
     const file = join(dir, 'vault.json');
-    const disk = new FullDisk();
+    const disk = new FailingDisk();
     const vault = await CredentialVault.open(file, SHARED_SECRET, { fileSystem: disk });
     await vault.enrol({ serial: 'S1', username: 'admin', password: CANARY });
     return { dir, file, disk, vault };
@@ -82,11 +28,11 @@ describe('vault writes on a full disk', function () {
     await vault.close();
   });
 
-  STEPS.forEach((step, index) => {
+  VAULT_WRITE_STEPS.forEach((step) => {
     it(`ENOSPC at ${step}: the change is refused, memory and the previous file are intact`, async () => {
       const { dir, file, disk, vault } = await setUp();
       const before = await readFile(file);
-      disk.arm(index);
+      disk.arm(0, step);
       const err = await vault.writePending('S1', CANARY_PENDING).then(
         () => assert.fail('the write succeeded on a full disk'),
         (e: unknown) => e,
@@ -122,7 +68,7 @@ describe('vault writes on a full disk', function () {
   it('a failed commit leaves the pending password in place, so reconcile can still find it', async () => {
     const { file, disk, vault } = await setUp();
     await vault.writePending('S1', CANARY_PENDING);
-    disk.arm(3);
+    disk.arm(0, 'main:write');
     await assert.rejects(vault.commitPending('S1'), VaultWriteError);
     assert.equal(vault.get('S1')!.pending!.password, CANARY_PENDING);
     assert.equal(vault.get('S1')!.password, CANARY);

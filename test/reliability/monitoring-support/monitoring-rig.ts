@@ -25,7 +25,7 @@ import { SimFleet, type SimDevice } from '../../../sim';
 import { HaTestServer } from '../../support/ha-test-server';
 import { LOOPBACK } from '../../support/sadp-test-network';
 import { ADMIN_TOKEN, describeForTest, waitFor, within } from '../../lib/homeassistant/support';
-import { FailingDisk } from '../support/failing-disk';
+import { FailingDisk } from '../../support/failing-disk';
 import type { SeededRandom } from '../../support/seeded-random';
 import { FaultProxy } from './fault-proxy';
 

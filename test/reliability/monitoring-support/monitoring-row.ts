@@ -9,7 +9,7 @@ import { checkUser } from '../../../lib/isapi/endpoints/security';
 import { IsapiClient } from '../../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import { waitFor } from '../../lib/homeassistant/support';
-import { VAULT_WRITE_STEPS } from '../support/failing-disk';
+import { VAULT_WRITE_STEPS } from '../../support/failing-disk';
 import type { SeededRandom } from '../../support/seeded-random';
 import type { Cell } from './matrix-cells';
 import { ADMIN_PASSWORD, type MonitoringRig } from './monitoring-rig';

@@ -11,7 +11,7 @@ import { ROTATION_STEPS } from '../../../lib/rotation/rotation-steps';
 import type { ChildMessage, ChildStart } from '../../lib/rotation/support/rotation-child';
 import { forkLoaded, type LoadedChild } from './child-runner';
 import type { DeviceOperation, RequestSite } from './device-operations';
-import { VAULT_WRITE_STEPS } from './failing-disk';
+import { VAULT_WRITE_STEPS } from '../../support/failing-disk';
 import { BEYOND_TIMEOUT_MS, VAULT_SECRET, type MatrixWorld } from './matrix-world';
 import type { OperationChildMessage, OperationChildStart } from './operation-child';
 import type { SeededRandom } from '../../support/seeded-random';

@@ -17,7 +17,7 @@ import { RotationScheduler } from '../../../lib/rotation/rotation-scheduler';
 import { CredentialVault, type VaultRecord } from '../../../lib/vault/credential-vault';
 import type { SimDevice } from '../../../sim';
 import { ADMIN_PASSWORD, SimHarness } from '../../support/sim-devices';
-import { FailingDisk } from './failing-disk';
+import { FailingDisk } from '../../support/failing-disk';
 
 export const VAULT_SECRET = 'reliability-matrix-vault-secret';
 /** Short client bounds keep a cell well under a second when nothing answers. */

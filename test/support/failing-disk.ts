@@ -1,11 +1,10 @@
 /**
  * The real file system under the vault, except that one chosen write fails with ENOSPC at one of
- * its six steps (as in test/lib/vault/vault-write-failure.test.ts): a full disk during the vault
- * write a rotation, reconcile or re-claim depends on. The partial temp file a full disk leaves is
+ * its six steps: a full disk during a vault write. The partial temp file a full disk leaves is
  * written too, so the vault's own clean-up is exercised.
  */
 import { writeFile } from 'node:fs/promises';
-import { nodeVaultFileSystem, type VaultFileSystem } from '../../../lib/vault/vault-file';
+import { nodeVaultFileSystem, type VaultFileSystem } from '../../lib/vault/vault-file';
 
 /** The steps of one vault write, in order (the names VaultWriteError reports). */
 export const VAULT_WRITE_STEPS = [
@@ -23,6 +22,8 @@ export class FailingDisk implements VaultFileSystem {
   private countdown: number | null = null;
   /** Operations that failed since the last arm(). */
   failures = 0;
+  /** Every file system operation, in order (`writeNewFile`, `rename`, `syncDir`). */
+  readonly calls: string[] = [];
 
   /** The `write`-th vault write from now (0 = the next) fails at `step`; only that once. */
   arm(write: number, step: VaultWriteStep): void {
@@ -34,7 +35,8 @@ export class FailingDisk implements VaultFileSystem {
     this.countdown = null;
   }
 
-  private fails(): boolean {
+  private fails(operation: string): boolean {
+    this.calls.push(operation);
     if (this.countdown === null) return false;
     if (this.countdown-- > 0) return false;
     this.countdown = null;
@@ -43,7 +45,7 @@ export class FailingDisk implements VaultFileSystem {
   }
 
   async writeNewFile(path: string, data: Buffer, mode: number): Promise<void> {
-    if (this.fails()) {
+    if (this.fails('writeNewFile')) {
       await writeFile(path, data.subarray(0, data.length >> 1), { mode, flag: 'wx' });
       throw enospc();
     }
@@ -51,12 +53,12 @@ export class FailingDisk implements VaultFileSystem {
   }
 
   async rename(from: string, to: string): Promise<void> {
-    if (this.fails()) throw enospc();
+    if (this.fails('rename')) throw enospc();
     await nodeVaultFileSystem.rename(from, to);
   }
 
   async syncDir(dir: string): Promise<void> {
-    if (this.fails()) throw enospc();
+    if (this.fails('syncDir')) throw enospc();
     await nodeVaultFileSystem.syncDir(dir);
   }
 
