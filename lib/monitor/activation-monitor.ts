@@ -4,7 +4,13 @@
  * (vault verifications, re-claims). It keeps what it knows about each device (name, model,
  * address, firmware, last seen) and hands every transition or event, ready to send, to `onChange`.
  */
-import { DeviceLockedError, HikError, InvalidArgumentError, LoginGuardRefusedError } from '../errors';
+import {
+  DeviceLockedError,
+  HikError,
+  InvalidArgumentError,
+  IsapiStatusError,
+  LoginGuardRefusedError,
+} from '../errors';
 import type { SadpDevice } from '../sadp/sadp-device';
 import { DeviceActivationState } from './device-activation-state';
 import { ALARM_STATES, type MonitorSignal, type MonitorState, type StateChange } from './monitor-types';
@@ -129,6 +135,8 @@ export class ActivationMonitor {
   observePoll(serial: string, result: boolean | null | Error): void {
     const entry = this.entries.get(serial);
     if (!entry) return;
+    // A device that answers with an ISAPI status (503 Device Busy and the like) is alive.
+    if (result instanceof IsapiStatusError) result = null;
     if (result instanceof Error) {
       const codeText = HikError.isHikError(result) ? result.code : 'HIK_ERR';
       const lock = lockOf(result);

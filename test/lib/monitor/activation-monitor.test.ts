@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { DeviceTimeoutError } from '../../../lib/errors';
+import { toIsapiError } from '../../../lib/isapi/response-status';
 import { ActivationMonitor, type DeviceChange } from '../../../lib/monitor/activation-monitor';
 import { readSadpDatagram } from '../../../lib/sadp/sadp-datagram';
 import type { SadpDevice } from '../../../lib/sadp/sadp-device';
@@ -62,6 +64,25 @@ describe('activation monitor', () => {
       { serial: device.serial, address: { host: '198.51.100.6', port: 80, protocol: 'http' } },
     ]);
     assert.equal(monitor.get(device.serial!)?.ip, '198.51.100.6');
+  });
+
+  it('a poll answered with an ISAPI status (503 Device Busy) is a sign of life, not a missed poll', () => {
+    const changes: DeviceChange[] = [];
+    const monitor = new ActivationMonitor({ onChange: (c) => changes.push(c), offlineAfterFailures: 2 });
+    const device = hello(8, true, '2025-03-01 09:00:00');
+    monitor.observeSadp(device, 'hello');
+    const busy = toIsapiError({
+      httpStatus: 503,
+      statusCode: 2,
+      statusString: 'Device Busy',
+      subStatusCode: null,
+      requestUrl: null,
+    });
+    for (let i = 0; i < 5; i += 1) monitor.observePoll(device.serial!, busy);
+    assert.equal(monitor.get(device.serial!)?.state, 'active');
+    monitor.observePoll(device.serial!, new DeviceTimeoutError('response', 3000));
+    monitor.observePoll(device.serial!, new DeviceTimeoutError('response', 3000));
+    assert.equal(monitor.get(device.serial!)?.state, 'offline', 'a poll without any answer still counts');
   });
 
   it('keeps a configured poll address whatever SADP reports', () => {
