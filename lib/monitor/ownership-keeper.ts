@@ -5,9 +5,12 @@
  * flags its vault record needs_attention so nothing keeps sending a password that cannot work.
  * A re-claim that failed (unreachable, refused) is tried again after the next poll that still finds
  * the device inactive, up to MAX_RECLAIM_TRIES in a row; it never costs a login before activation.
- * A flag that could not be written (disk full) is tried again on the next poll, and an activation
- * that may be our own lost re-claim (a pending password is still unresolved) is settled by
- * reconcile instead of being called a loss.
+ * A re-claim whose outcome is unknown (the activation's answer was lost: the pending password
+ * may be on the device) stays "re-claiming" until the device answers a poll: activated, and
+ * reconcile tells whose password it has; still inactive, and it is re-claimed again. An
+ * activation seen while a pending password is unresolved (e.g. after a restart) is settled the
+ * same way instead of being called a loss. A flag that could not be written (disk full) is tried
+ * again on the next poll.
  */
 import { HikError } from '../errors';
 import type { LoginGuard } from '../isapi/login-guard';
@@ -47,6 +50,8 @@ export class OwnershipKeeper {
   private readonly unflagged = new Set<string>();
   /** Re-claims of a device that failed in a row. */
   private readonly reclaimFailures = new Map<string, number>();
+  /** Re-claims that ended without knowing whether the device took the password. */
+  private readonly unsettled = new Set<string>();
 
   constructor(private readonly options: OwnershipKeeperOptions) {}
 
@@ -63,6 +68,12 @@ export class OwnershipKeeper {
 
   /** A poll answered for this device (after the monitor took it in). */
   polled(serial: string, result: boolean | null | Error): void {
+    if (this.unsettled.has(serial) && typeof result === 'boolean') {
+      this.unsettled.delete(serial);
+      if (result) this.options.track(this.settle(serial));
+      else this.maybeReclaim(serial);
+      return;
+    }
     if (result === false && this.awaitingConfirmation.delete(serial)) this.maybeReclaim(serial);
     if (result === true && this.unflagged.has(serial)) this.options.track(this.flag(serial));
   }
@@ -103,11 +114,16 @@ export class OwnershipKeeper {
         );
       },
       (err: unknown) => {
+        this.options.onError(err instanceof Error ? err : new Error(String(err)));
+        if (vault.get(serial)?.pending) {
+          // It may have our password now: an activation seen meanwhile is not someone else's.
+          this.unsettled.add(serial);
+          return;
+        }
         monitor.setReclaiming(serial, false);
         const failures = (this.reclaimFailures.get(serial) ?? 0) + 1;
         this.reclaimFailures.set(serial, failures);
         if (failures < MAX_RECLAIM_TRIES) this.awaitingConfirmation.add(serial);
-        this.options.onError(err instanceof Error ? err : new Error(String(err)));
       },
     );
     this.options.track(run);
@@ -133,21 +149,32 @@ export class OwnershipKeeper {
   /**
    * A pending password may be on the device (our re-claim activated it, its answer was lost):
    * reconcile tells, with at most one refused login, and flags needs_attention when neither works.
+   * An inconclusive answer waits for the next poll.
    */
   private async settle(serial: string): Promise<void> {
     const { vault, monitor } = this.options;
-    const address = monitor.get(serial)?.poll ?? undefined;
     if (!vault) return;
-    const outcome = await reconcileDevice({
-      vault,
-      serial,
-      address,
-      ...(this.options.guard ? { guard: this.options.guard } : {}),
-    });
-    if (outcome.resolution === 'pending' || outcome.resolution === 'current')
-      monitor.observe(serial, {
-        kind: 'reclaimed',
-        evidence: { signal: 'reconcile', resolution: outcome.resolution },
+    let resolution: string;
+    try {
+      const outcome = await reconcileDevice({
+        vault,
+        serial,
+        address: monitor.get(serial)?.poll ?? undefined,
+        ...(this.options.guard ? { guard: this.options.guard } : {}),
       });
+      resolution = outcome.resolution;
+    } catch (err) {
+      if (!HikError.isHikError(err)) throw err;
+      this.unsettled.add(serial);
+      this.options.onError(err);
+      return;
+    }
+    const evidence = { signal: 'reconcile', resolution };
+    monitor.observe(
+      serial,
+      resolution === 'needs_attention'
+        ? { kind: 'ownershipLost', evidence }
+        : { kind: 'reclaimed', evidence },
+    );
   }
 }

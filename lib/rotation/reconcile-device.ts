@@ -71,16 +71,19 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
         await vault.discardPending(serial);
         return { serial, resolution: 'current', reason: null } satisfies ReconcileOutcome;
       }
+      let next: Verdict | null = null;
       if (current === 'rejected') {
         if (!pending.currentRejectedAt) await vault.noteCurrentRejected(serial);
-        const next = await attempt(connection, pending.password);
+        next = await attempt(connection, pending.password);
         if (next === 'works') {
           await vault.adoptPending(serial);
           return { serial, resolution: 'pending', reason: null } satisfies ReconcileOutcome;
         }
       }
       const reason =
-        current === 'not_activated' ? ATTENTION_REASONS.notActivated : ATTENTION_REASONS.neitherWorks;
+        current === 'not_activated' || next === 'not_activated'
+          ? ATTENTION_REASONS.notActivated
+          : ATTENTION_REASONS.neitherWorks;
       await vault.markNeedsAttention(serial, reason);
       return { serial, resolution: 'needs_attention', reason } satisfies ReconcileOutcome;
     } finally {

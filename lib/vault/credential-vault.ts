@@ -203,8 +203,9 @@ export class CredentialVault {
   }
 
   /**
-   * The device refused the current password while a change is unresolved: remembered with the
-   * pending password, so no process tries the current one again before the change is resolved.
+   * The current password cannot open the device while a change is unresolved (refused, or the
+   * device is inactive): remembered with the pending password, so no process tries it again
+   * before the change is resolved.
    */
   async noteCurrentRejected(serial: string): Promise<void> {
     await this.change(serial, (record, now) =>

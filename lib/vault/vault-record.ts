@@ -40,8 +40,9 @@ export interface PendingPassword {
   /** ISO time the change started. */
   since: string;
   /**
-   * When the device refused the current password during this unresolved change (null: not
-   * seen). Kept on disk so a restarted process never spends a second failed login on it.
+   * When the current password was found not to open the device during this unresolved change:
+   * the device refused it, or was inactive (a reset device holds no password). Null: not known.
+   * Kept on disk so no process, restarted or not, spends a login on it again.
    */
   currentRejectedAt: string | null;
 }

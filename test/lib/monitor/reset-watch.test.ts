@@ -254,6 +254,41 @@ describe('reset watch against the simulator', function () {
     assert.deepEqual(alerts(), ['inactive', 'reclaimed']);
   });
 
+  it('a re-claim whose answer was lost is settled by the next poll: reclaimed, no false alarm, no failed login', async () => {
+    const v = await openVault(true);
+    await startWatch({ passive: true, vault: v, reclaim: true });
+    // The device takes the activation, then drops the connection and reboots before answering.
+    camera.faults.inject({
+      kind: 'rebootMidRequest',
+      applyBeforeFailing: true,
+      method: 'PUT',
+      path: '/ISAPI/System/activate',
+      times: 1,
+    });
+    await camera.factoryReset();
+    await until('the re-claim ended without an answer', () => errors.length === 1);
+    await watch!.settled();
+    await camera.whenUp();
+    const pending = v.get(CAMERA)?.pending?.password;
+    assert.equal(
+      camera.state.admin.password,
+      pending,
+      'the device has the pending password, the vault keeps it',
+    );
+
+    await watch!.pollNow();
+    await until('reclaimed', () => changes.some((c) => c.event === 'reclaimed'));
+    await watch!.settled();
+    assert.deepEqual(alerts(), ['inactive', 'reclaimed'], 'no auth_failed: the activation was ours');
+    const record = v.get(CAMERA);
+    assert.ok(record);
+    assert.equal(record.password, pending);
+    assert.equal(record.pending, null);
+    assert.equal(record.state, 'ok');
+    assert.equal(camera.counters.failedLogins, 0, 'the pre-reset password was never tried on a reset device');
+    assert.equal(changes.at(-1)?.to, 'active');
+  });
+
   it('a re-claim that loses the race reports ownership_lost once and never logs in with a guess', async () => {
     const v = await openVault(true);
     // The stranger answers the same Hello faster: our re-claim's first look (right after the
