@@ -125,6 +125,8 @@ export function soakReport(f: SoakFigures): SoakVerdict {
   const nvrHosts = new Set(f.devices.filter((d) => d.kind === 'nvr').map((d) => d.host));
   let ours = 0;
   let oursMax = 0;
+  // Only totals are counted on the devices: the bound is the guard's per-window limit over the run.
+  const loginBound = 2 * Math.ceil((minutes + f.options.drainSeconds / 60) / 30);
   let byRecorders = 0;
   for (const device of f.world.devices) {
     let onThis = 0;
@@ -141,7 +143,7 @@ export function soakReport(f: SoakFigures): SoakVerdict {
   add(
     // Reconcile after an ambiguous change tries the current password once, by design: one refusal.
     `  failed logins by hik guard: ${ours}, at most ${oursMax} on one device over the whole run ` +
-      `(goal: <= 2 on any device, the guard's limit per 30 min) ${oursMax <= 2 ? 'met' : 'MISSED'}`,
+      `(bound: the guard's 2 per device per 30 min, <= ${loginBound} here) ${oursMax <= loginBound ? 'met' : 'MISSED'}`,
   );
   add(`  failed logins by recorders (a channel with an old password): ${byRecorders}`);
   add(
