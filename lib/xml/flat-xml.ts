@@ -47,8 +47,10 @@ export function readFlatDocument(text: string): XmlElement | null {
 }
 
 /** Names the full parser renames or refuses (prototype pollution guards): left to it. */
+const OBJECT_PROPERTIES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
 function isObjectProperty(name: string): boolean {
-  return name in Object.prototype || name === 'prototype';
+  return OBJECT_PROPERTIES.has(name);
 }
 
 function emptyAttributes(): Record<string, string> {
