@@ -185,7 +185,9 @@ export class IsapiClient {
       const probe = await this.transport.send(this.exchange(method, path, undefined));
       if (probe.status !== 401) {
         attempt.inconclusive();
-        if (body === undefined) return probe;
+        // An error status (503 Device Busy, …) is the device's answer: nothing was sent, and the
+        // caller maps it to its typed error. Only a success without authentication is suspicious.
+        if (body === undefined || probe.status >= 400) return probe;
         throw new ProtocolError(
           `${method} ${pathOnly(path)} did not ask for authentication; nothing was sent`,
         );

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ProtocolError } from '../../../lib/errors';
+import { DeviceBusyError, ProtocolError } from '../../../lib/errors';
 import { putUserPassword } from '../../../lib/isapi/endpoints/security';
 import { DIGEST_CHALLENGE, ScriptedDevice } from '../../support/scripted-device';
 
@@ -50,5 +50,22 @@ describe('request bodies that carry passwords', () => {
       assert.ok(!seen.body.includes(CANARY_NEW) && !seen.body.includes(CANARY_CURRENT));
     }
     assert.ok(!err.message.includes(CANARY_NEW) && !err.message.includes(CANARY_CURRENT));
+  });
+
+  it('are not sent when the device answers the probe with an error: its own typed error comes back', async () => {
+    const client = await device.start((_req, res) => {
+      res.writeHead(503, { 'Content-Type': 'application/xml' });
+      res.end(
+        '<ResponseStatus><statusCode>2</statusCode><statusString>Device Busy</statusString>' +
+          '<subStatusCode>deviceBusy</subStatusCode></ResponseStatus>',
+      );
+    });
+    const err = await putUserPassword(client, change).then(
+      () => assert.fail('expected a refusal'),
+      (e: unknown) => e,
+    );
+    assert.ok(err instanceof DeviceBusyError, String(err));
+    assert.equal(device.seen.length, 1);
+    assert.equal(device.seen[0]?.body, '', 'only the bodyless probe went out');
   });
 });
