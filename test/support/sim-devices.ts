@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { IsapiClient, type IsapiClientOptions } from '../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../lib/isapi/login-guard';
+import type { CredentialVault } from '../../lib/vault/credential-vault';
 import { SimDevice, type SimDeviceOptions } from '../../sim';
 
 export const ADMIN_PASSWORD = 'Cam3ra-Admin!';
@@ -73,6 +74,22 @@ export class SimHarness {
       }
     }
   }
+}
+
+/** Enrols a listening simulated device in `vault` with its admin password, where it listens. */
+export async function enrolSimDevice(
+  vault: CredentialVault,
+  device: SimDevice,
+  password: string,
+): Promise<void> {
+  await vault.enrol({
+    serial: device.serialNumber,
+    username: 'admin',
+    password,
+    host: device.host ?? '',
+    port: device.port ?? 0,
+    protocol: device.https ? 'https' : 'http',
+  });
 }
 
 /** Resolves to what `promise` rejected with; fails the test if it resolved. */

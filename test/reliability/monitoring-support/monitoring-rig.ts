@@ -26,6 +26,7 @@ import { HaTestServer } from '../../support/ha-test-server';
 import { LOOPBACK } from '../../support/sadp-test-network';
 import { ADMIN_TOKEN, describeForTest, waitFor, within } from '../../lib/homeassistant/support';
 import { FailingDisk } from '../../support/failing-disk';
+import { enrolSimDevice } from '../../support/sim-devices';
 import type { SeededRandom } from '../../support/seeded-random';
 import { FaultProxy } from './fault-proxy';
 
@@ -136,16 +137,7 @@ export class MonitoringRig {
       });
       this.vault = vault;
       this.closers.push(() => vault.close());
-      for (const device of this.fleet.devices) {
-        await this.vault.enrol({
-          serial: device.serialNumber,
-          username: 'admin',
-          password: ADMIN_PASSWORD,
-          host: device.host ?? '',
-          port: device.port ?? 0,
-          protocol: 'http',
-        });
-      }
+      for (const device of this.fleet.devices) await enrolSimDevice(vault, device, ADMIN_PASSWORD);
     }
     if (options.watch === 'none') return;
     this.link = new HaLink({

@@ -16,7 +16,7 @@ import { rotateDevice, type RotateOptions, type RotationOutcome } from '../../..
 import { RotationScheduler } from '../../../lib/rotation/rotation-scheduler';
 import { CredentialVault, type VaultRecord } from '../../../lib/vault/credential-vault';
 import type { SimDevice } from '../../../sim';
-import { ADMIN_PASSWORD, SimHarness } from '../../support/sim-devices';
+import { ADMIN_PASSWORD, enrolSimDevice, SimHarness } from '../../support/sim-devices';
 import { FailingDisk } from '../../support/failing-disk';
 
 export const VAULT_SECRET = 'reliability-matrix-vault-secret';
@@ -67,14 +67,7 @@ export class MatrixWorld {
 
   private async enrol(options: Parameters<SimHarness['device']>[0]): Promise<SimDevice> {
     const device = await this.sim.device(options);
-    await this.vault.enrol({
-      serial: device.serialNumber,
-      username: 'admin',
-      password: ADMIN_PASSWORD,
-      host: device.host ?? '',
-      port: device.port ?? 0,
-      protocol: 'http',
-    });
+    await enrolSimDevice(this.vault, device, ADMIN_PASSWORD);
     return device;
   }
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { RotateOptions } from '../../../../lib/rotation/rotate-device';
 import { CredentialVault } from '../../../../lib/vault/credential-vault';
 import type { SimDevice, SimDeviceOptions } from '../../../../sim';
-import { ADMIN_PASSWORD, SimHarness } from '../../../support/sim-devices';
+import { ADMIN_PASSWORD, enrolSimDevice, SimHarness } from '../../../support/sim-devices';
 
 export const VAULT_SECRET = 'rotation-tests-vault-secret';
 
@@ -46,14 +46,7 @@ export class RotationFixture {
     { https = false, host = '127.0.0.1' } = {},
   ): Promise<SimDevice> {
     const device = await this.sim.device({ rebootMs: 50, ...options }, https, host);
-    await this.vault.enrol({
-      serial: device.serialNumber,
-      username: 'admin',
-      password: options.adminPassword ?? ADMIN_PASSWORD,
-      host: device.host ?? host,
-      port: device.port ?? 0,
-      protocol: https ? 'https' : 'http',
-    });
+    await enrolSimDevice(this.vault, device, options.adminPassword ?? ADMIN_PASSWORD);
     return device;
   }
 
