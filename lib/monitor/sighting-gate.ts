@@ -15,6 +15,8 @@
  * Nothing here sends a credential, and after a spoofing verdict the serial's SADP claims are
  * ignored for a while (the regular poll still watches it), so a flood is one alert, not a storm.
  */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { HikError } from '../errors';
 import { normaliseFingerprint } from '../isapi/pinned-connector';
 import type { SadpDevice } from '../sadp/sadp-device';
@@ -45,6 +47,8 @@ export interface SightingGateOptions {
   fingerprintAt: (host: string, port: number) => Promise<string>;
   /** How long a spoofed serial's SADP claims are ignored. Default 10 minutes. */
   distrustMs?: number;
+  /** Addresses of a configured host name. Default: the system resolver (what a request would use). */
+  resolve?: (host: string) => Promise<string[]>;
   clock?: () => number;
 }
 
@@ -53,6 +57,7 @@ const DROP: GateDecision = { kind: 'drop' };
 export class SightingGate {
   private readonly checking = new Set<string>();
   private readonly distrustedUntil = new Map<string, number>();
+  private readonly resolved = new Map<string, { addresses: string[]; until: number }>();
 
   constructor(private readonly options: SightingGateOptions) {}
 
@@ -65,10 +70,9 @@ export class SightingGate {
     if (this.checking.has(serial)) return DROP;
     this.checking.add(serial);
     try {
-      const decision =
-        device.sourceAddress === known.poll.host
-          ? await this.fromKnownAddress(device, known)
-          : await this.fromElsewhere(device, known);
+      const decision = (await this.isKnownAddress(device.sourceAddress, known.poll.host))
+        ? await this.fromKnownAddress(device, known)
+        : await this.fromElsewhere(device, known);
       if (decision.kind === 'spoofed')
         this.distrustedUntil.set(serial, this.now() + (this.options.distrustMs ?? 600_000));
       return decision;
@@ -113,12 +117,32 @@ export class SightingGate {
     return device.activated === false ? unconfirmed : DROP;
   }
 
+  /** A device configured by host name is at home at any address the name resolves to. */
+  private async isKnownAddress(source: string, host: string): Promise<boolean> {
+    if (isIP(host) !== 0) return source === host;
+    let entry = this.resolved.get(host);
+    if (!entry || entry.until <= this.now()) {
+      const resolve = this.options.resolve ?? resolveHost;
+      // A name that does not resolve now matches nothing: the claim is checked like any other.
+      const addresses = await resolve(host).catch(() => []);
+      entry = { addresses, until: this.now() + RESOLVED_TTL_MS };
+      this.resolved.set(host, entry);
+    }
+    return entry.addresses.includes(source);
+  }
+
   private now(): number {
     return (this.options.clock ?? Date.now)();
   }
 }
 
 const unconfirmed: GateDecision = { kind: 'admit', confirmed: false };
+/** How long a resolved host name is trusted before it is looked up again. */
+const RESOLVED_TTL_MS = 60_000;
+
+async function resolveHost(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true })).map((a) => a.address);
+}
 
 function spoofed(
   device: SadpDevice & { serial: string },

@@ -196,6 +196,27 @@ describe('SADP spoofing: a datagram alone never sends a credential or moves a de
     assert.equal(w.monitor.get(SERIAL)?.state, 'active');
   });
 
+  it('a device configured by host name is at home at the addresses the name resolves to', async () => {
+    const camera = await device('127.0.0.1', false, {});
+    const w = await startWatch();
+    w.watch(SERIAL, { name: 'Porch', poll: { host: 'localhost', port: camera.port!, protocol: 'http' } });
+
+    w.observeSadp(helloOf(camera, '127.0.0.1'), 'hello');
+    await w.settled();
+    assert.deepEqual(spoofingEvents(), [], 'its own datagram is no impersonation');
+    assert.ok(!changes.some((c) => c.event === 'address_changed'));
+    assert.equal(w.monitor.get(SERIAL)?.poll?.host, 'localhost', 'the configured name is kept');
+
+    // A forged "inactive" from that address is still checked with the device, by name.
+    const fake = new SimDevice({ adminPassword: null, serialNumber: SERIAL });
+    w.observeSadp(helloOf(fake, '127.0.0.1'), 'hello');
+    await w.settled();
+    assert.deepEqual(
+      spoofingEvents().map((c) => c.evidence.reason),
+      ['contradicted_by_device'],
+    );
+  });
+
   it('a device silent at its address and "inactive" elsewhere with another certificate: alarm, never a re-claim there', async () => {
     const camera = await enrolledCamera();
     const w = await startWatch();
