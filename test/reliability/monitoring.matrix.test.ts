@@ -3,7 +3,7 @@
  * is one cell from the tables in monitoring-support/, run against the simulator and the HA test
  * server, and judged on the same four points — no alert storm, no login spent or lock caused, no
  * password lost, process still healthy. Cells that cannot apply carry the reason instead of a run.
- * Faults are placed by a seeded PRNG (seed in the titles); set MATRIX_SEED to replay another.
+ * Faults are placed by a seeded PRNG (seed in the titles); set HIK_GUARD_MATRIX_SEED to replay another.
  */
 import assert from 'node:assert/strict';
 import { sharedSadpSockets } from '../../lib/runtime';
@@ -14,7 +14,7 @@ import { MONITORING_ROW } from './monitoring-support/monitoring-row';
 import { MonitoringRig } from './monitoring-support/monitoring-rig';
 import { SeededRandom } from '../support/seeded-random';
 
-const SEED = Number(process.env.MATRIX_SEED ?? 0x6d0a17);
+const SEED = Number(process.env.HIK_GUARD_MATRIX_SEED ?? 0x6d0a17) >>> 0;
 const CELLS: Cell[] = [...MONITORING_ROW, ...HA_PUBLISHING_ROW];
 const hex = `0x${SEED.toString(16)}`;
 
