@@ -100,11 +100,9 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
       record = vault.get(serial);
     }
     const password = generatePassword({ username: ACTIVATION_USER });
-    if (record) {
-      await vault.writePending(serial, password);
-      // An inactive device holds no password: reconcile must never spend a login on the old one.
-      await vault.noteCurrentRejected(serial);
-    } else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
+    // An inactive device holds no password: reconcile must never spend a login on the old one.
+    if (record) await vault.writePending(serial, password, { currentUnusable: true });
+    else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
     try {
       await activateDevice(client, password);
     } catch (err) {

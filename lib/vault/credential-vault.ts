@@ -159,8 +159,14 @@ export class CredentialVault {
    * Records `password` as pending and resolves once that is on disk (file and directory synced):
    * only then may the device be changed. The same pending password again is a no-op; a different
    * one while one is pending throws VaultPendingExistsError (it may be the device's password).
+   * `currentUnusable`: the current password is known not to open the device (it was reset), so
+   * reconcile goes straight to the pending one; recorded in the same write.
    */
-  async writePending(serial: string, password: string): Promise<void> {
+  async writePending(
+    serial: string,
+    password: string,
+    options: { currentUnusable?: boolean } = {},
+  ): Promise<void> {
     requirePassword(password);
     await this.change(serial, (record, now) => {
       if (record.pending) {
@@ -169,7 +175,11 @@ export class CredentialVault {
       }
       return {
         ...record,
-        pending: { password, since: now.toISOString(), currentRejectedAt: null },
+        pending: {
+          password,
+          since: now.toISOString(),
+          currentRejectedAt: options.currentUnusable ? now.toISOString() : null,
+        },
         state: 'pending',
       };
     });
