@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { HaLink } from '../lib/homeassistant/ha-link';
-import { ResetWatch } from '../lib/monitor/reset-watch';
+import { FleetWatch } from '../lib/fleet/fleet-watch';
 import type { SadpInterface } from '../lib/sadp/sadp-interfaces';
 import { SadpSocketSet } from '../lib/sadp/sadp-socket-set';
 import { HaTestServer } from '../test/support/ha-test-server';
@@ -94,7 +94,7 @@ async function resetToAlert(): Promise<void> {
     )
       alertWaiters.get(serial)?.(performance.now());
   });
-  const watch = new ResetWatch({
+  const watch = new FleetWatch({
     pollIntervalMs: 0,
     sadp: { interfaces: [LOOPBACK], sockets, passive: true, scanIntervalMs: 0 },
     alerts: link.alerts,
@@ -161,7 +161,7 @@ async function resetToAlert(): Promise<void> {
 async function monitoringCost(): Promise<void> {
   const fleet = await startFleet(FLEET);
   const sockets = new SadpSocketSet();
-  const watch = new ResetWatch({
+  const watch = new FleetWatch({
     pollIntervalMs: POLL_MS,
     sadp: { interfaces: [LOOPBACK], sockets, passive: true, scanIntervalMs: 0 },
     onChange: () => undefined,

@@ -7,7 +7,7 @@
  * result, never the password: it is in the vault (`hik-guard vault show SERIAL`).
  */
 import { DeviceUnreachableError, ReclaimRefusedError } from '../lib/errors';
-import { reclaimDevice, type ReclaimOutcome } from '../lib/monitor/reclaim-device';
+import { reclaimDevice, type ReclaimOutcome } from '../lib/rotation/reclaim-device';
 import { sharedSadpSockets } from '../lib/runtime';
 import type { SadpDevice } from '../lib/sadp/sadp-device';
 import { SadpScanner } from '../lib/sadp/sadp-scanner';

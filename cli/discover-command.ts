@@ -1,13 +1,14 @@
 /**
  * `hik-guard discover`: one SADP scan, printed as a table or JSON. Without `--target` it asks the
- * group on every IPv4 interface (or the ones named); with `--target` it asks exactly those
- * addresses, which reaches a known device across subnets. Nothing answering is not an error.
+ * group on every IPv4 interface, loopback included (where a local simulator answers), or on the
+ * ones named; with `--target` it asks exactly those addresses, which reaches a known device across
+ * subnets. Nothing answering is not an error.
  */
 import { HikError } from '../lib/errors';
 import { sharedSadpSockets } from '../lib/runtime';
 import type { SadpDevice } from '../lib/sadp/sadp-device';
 import {
-  allIpv4Interfaces,
+  everyIpv4Interface,
   ipv4ToInt,
   resolveInterfaces,
   type SadpInterface,
@@ -22,7 +23,7 @@ Finds Hikvision devices with SADP (UDP 37020).
   --target HOST[:PORT]  ask exactly this address (unicast or a directed broadcast); repeatable.
                         Without it the inquiry goes to 239.255.255.250 on each interface.
   --interface ADDR      local interface name or IPv4 address to use; repeatable
-                        (default: every IPv4 interface)
+                        (default: every IPv4 interface, loopback included)
   --timeout MS          how long to collect replies, default 1500
   --json                a JSON array of devices (activated: true, false or null)
 Exit codes: 0 ok (also when nothing answers), 1 the network could not be used, 2 usage.`;
@@ -78,7 +79,7 @@ function parseDiscoverOptions(argv: string[]): DiscoverOptions {
   try {
     return {
       targets: values.target.map(parseSadpTarget),
-      interfaces: values.interface.length > 0 ? resolveInterfaces(values.interface) : allIpv4Interfaces(),
+      interfaces: values.interface.length > 0 ? resolveInterfaces(values.interface) : everyIpv4Interface(),
       windowMs,
       json: values.json,
     };

@@ -8,9 +8,9 @@
  */
 import { HikError } from '../lib/errors';
 import type { DeviceChange } from '../lib/monitor/activation-monitor';
-import { ResetWatch } from '../lib/monitor/reset-watch';
+import { FleetWatch } from '../lib/fleet/fleet-watch';
 import { sharedSadpSockets } from '../lib/runtime';
-import { allIpv4Interfaces, resolveInterfaces, type SadpInterface } from '../lib/sadp/sadp-interfaces';
+import { everyIpv4Interface, resolveInterfaces, type SadpInterface } from '../lib/sadp/sadp-interfaces';
 import type { SadpTarget } from '../lib/sadp/sadp-scanner';
 import { parseSadpTarget } from '../lib/sadp/sadp-target';
 import { CredentialVault } from '../lib/vault/credential-vault';
@@ -27,7 +27,7 @@ ever logging in: SADP (announcements and scans) plus GET /SDK/activateStatus on 
   --target HOST[:PORT]   watch the devices at this address (unicast SADP, then polls); repeatable.
                          Without it: listen for announcements and scan the group on each interface.
   --interface ADDR       local interface name or IPv4 address to use; repeatable
-                         (default: every IPv4 interface)
+                         (default: every IPv4 interface, loopback included)
   --vault FILE           a credential vault: a known device activated by someone else is flagged
   --vault-key-file FILE  read the vault key from FILE; else from env ${VAULT_KEY_ENV}
   --interval SECONDS     poll and scan interval, default 60
@@ -57,7 +57,7 @@ export async function runWatchCommand(argv: string[], io: CliIo): Promise<number
     }
   }
   const byTarget = options.targets.length > 0;
-  const watch = new ResetWatch({
+  const watch = new FleetWatch({
     pollIntervalMs: options.intervalMs,
     sadp: {
       interfaces: options.interfaces,
@@ -69,7 +69,7 @@ export async function runWatchCommand(argv: string[], io: CliIo): Promise<number
       sockets: sharedSadpSockets(),
     },
     vault,
-    ...(io.loginGuard ? { guard: io.loginGuard } : {}),
+    guard: io.loginGuard,
     onChange: (change) => writeLine(io.stdout, options.json ? jsonLine(change) : humanLine(change)),
     onError: (err) => writeLine(io.stderr, `hik-guard watch: ${errorJson(err).message}`),
   });
@@ -127,7 +127,7 @@ function parseWatchOptions(argv: string[]): WatchOptions {
   try {
     return {
       targets: values.target.map(parseSadpTarget),
-      interfaces: values.interface.length > 0 ? resolveInterfaces(values.interface) : allIpv4Interfaces(),
+      interfaces: values.interface.length > 0 ? resolveInterfaces(values.interface) : everyIpv4Interface(),
       vault: values.vault,
       vaultKeyFile: values['vault-key-file'],
       intervalMs: Math.round(seconds * 1000),

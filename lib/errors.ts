@@ -4,20 +4,41 @@
  * carry credentials, Authorization values or response bodies.
  */
 
-const HIK_ERROR_BRAND = Symbol.for('node-red-contrib-hik-guard.error');
+/**
+ * `instanceof` that survives two loaded copies of this package (as undici's errors do): every
+ * instance carries a `Symbol.for` brand per class in its chain, and `instanceof X` checks X's
+ * brand instead of the prototype. So an AuthFailedError thrown by another copy is `instanceof
+ * HikError` and `instanceof AuthFailedError` here, and still not `instanceof DeviceLockedError`.
+ * A class's name is its brand: unique among HikError subclasses, never renamed once released.
+ */
+function brandOf(errorClass: { readonly name: string }): symbol {
+  return Symbol.for(`node-red-contrib-hik-guard.error.${errorClass.name}`);
+}
 
 export class HikError extends Error {
   readonly code: string = 'HIK_ERR';
-  readonly [HIK_ERROR_BRAND] = true;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    // Not enumerable: brands stay out of util.inspect, logs and copies of the error's fields.
+    for (let cls: typeof HikError = new.target; ; cls = Object.getPrototypeOf(cls) as typeof HikError) {
+      Object.defineProperty(this, brandOf(cls), { value: true });
+      if (cls === HikError) break;
+    }
+  }
+
+  /** Inherited by every subclass, where `this` is the class on the right of `instanceof`. */
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (...args: never[]) => T,
+    value: unknown,
+  ): value is T {
+    return typeof value === 'object' && value !== null && brandOf(this) in value;
   }
 
   /** True for any HikError, even one thrown by a second copy of this package. */
   static isHikError(value: unknown): value is HikError {
-    return typeof value === 'object' && value !== null && HIK_ERROR_BRAND in value;
+    return value instanceof HikError;
   }
 }
 

@@ -1,41 +1,27 @@
 /**
- * Process-wide shared things: every node and the CLI in one process must see the same login
- * guard (and, as they arrive, the same SADP sockets, vault and Home Assistant links). Kept on a
- * global symbol so that even two loaded copies of this package share one guard.
+ * The composition root of a process: the shared things every node and the CLI in one process
+ * must see as one (the login guard, device locks, SADP sockets, vaults, running discoveries and
+ * the fleets). Kept on global symbols so that even two loaded copies of this package share them.
+ * It sits on top of lib/: no other lib module imports it (an ESLint rule keeps it so); defaults
+ * such as the login guard and the device locks live with their owners and are handed out here.
+ * Home Assistant links are owned by their hik-homeassistant config nodes, not by this registry.
  */
-import { HaLinkRegistry } from './homeassistant/ha-link-registry';
-import { LoginGuard } from './isapi/login-guard';
-import { FleetView } from './monitor/fleet-view';
-import { DeviceLocks } from './rotation/device-locks';
+import { FleetRegistry } from './fleet/fleet-registry';
+import { defaultLoginGuard, type LoginGuard } from './isapi/login-guard';
+import { defaultDeviceLocks, type DeviceLocks } from './rotation/device-locks';
 import { DiscoveryRegistry } from './sadp/discovery-registry';
 import { SadpSocketSet } from './sadp/sadp-socket-set';
 import type { CredentialVault } from './vault/credential-vault';
 import { VaultRegistry } from './vault/vault-registry';
 
-interface SharedRuntime {
-  loginGuard: LoginGuard;
-}
-
-const RUNTIME_KEY = Symbol.for('node-red-contrib-hik-guard.runtime');
-
-function runtime(): SharedRuntime {
-  const holder = globalThis as { [RUNTIME_KEY]?: SharedRuntime };
-  holder[RUNTIME_KEY] ??= { loginGuard: new LoginGuard() };
-  return holder[RUNTIME_KEY];
-}
-
-/** The login-attempt guard shared by every node and the CLI in this process. */
+/** The login-attempt guard shared by every node and the CLI in this process (the ISAPI default). */
 export function sharedLoginGuard(): LoginGuard {
-  return runtime().loginGuard;
+  return defaultLoginGuard();
 }
-
-const DEVICE_LOCKS_KEY = Symbol.for('node-red-contrib-hik-guard.device-locks');
 
 /** One rotation or reconcile at a time per device, across every node and the CLI in this process. */
 export function sharedDeviceLocks(): DeviceLocks {
-  const holder = globalThis as { [DEVICE_LOCKS_KEY]?: DeviceLocks };
-  holder[DEVICE_LOCKS_KEY] ??= new DeviceLocks();
-  return holder[DEVICE_LOCKS_KEY];
+  return defaultDeviceLocks();
 }
 
 const SADP_SOCKETS_KEY = Symbol.for('node-red-contrib-hik-guard.sadp-sockets');
@@ -61,15 +47,6 @@ export function sharedVault(file: string, secret: string): Promise<CredentialVau
   return sharedVaults().open(file, secret);
 }
 
-const HA_LINKS_KEY = Symbol.for('node-red-contrib-hik-guard.ha-links');
-
-/** The Home Assistant links of this process, keyed by `hik-homeassistant` config node id. */
-export function sharedHaLinks(): HaLinkRegistry {
-  const holder = globalThis as { [HA_LINKS_KEY]?: HaLinkRegistry };
-  holder[HA_LINKS_KEY] ??= new HaLinkRegistry();
-  return holder[HA_LINKS_KEY];
-}
-
 const DISCOVERIES_KEY = Symbol.for('node-red-contrib-hik-guard.discoveries');
 
 /** The discovery services running in this process (hik-discover nodes), for the editor sidebar. */
@@ -79,11 +56,11 @@ export function sharedDiscoveries(): DiscoveryRegistry {
   return holder[DISCOVERIES_KEY];
 }
 
-const FLEET_VIEW_KEY = Symbol.for('node-red-contrib-hik-guard.fleet-view');
+const FLEETS_KEY = Symbol.for('node-red-contrib-hik-guard.fleets');
 
-/** The read-only fleet view every activation monitor in this process feeds (the sidebar reads it). */
-export function sharedFleetView(): FleetView {
-  const holder = globalThis as { [FLEET_VIEW_KEY]?: FleetView };
-  holder[FLEET_VIEW_KEY] ??= new FleetView();
-  return holder[FLEET_VIEW_KEY];
+/** The fleets of this process, one per runtime (vault file): every device has one owner. */
+export function sharedFleets(): FleetRegistry {
+  const holder = globalThis as { [FLEETS_KEY]?: FleetRegistry };
+  holder[FLEETS_KEY] ??= new FleetRegistry();
+  return holder[FLEETS_KEY];
 }

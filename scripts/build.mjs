@@ -9,11 +9,13 @@
 //                                          package's icons only in an `icons` folder beside each
 //                                          file named in package.json "node-red".nodes/plugins
 //   dist/sim/tls/*.pem                     the simulator's test certificates
+//   dist/cli/hik-guard.js                  made executable (package.json "bin"; tsc writes 0644)
 // (Node-RED reads examples from <package>/examples, so they are shipped as they are.)
 //
 // Plain Node ESM, no dependencies beyond typescript in node_modules.
 import { spawnSync } from 'node:child_process';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -110,6 +112,17 @@ step('tsc -p tsconfig.build.json', () => {
   });
   if (result.error) fail(`tsc did not run: ${result.error.message}`);
   if (result.status !== 0) fail(`tsc failed (exit ${result.status ?? result.signal})`);
+});
+
+step('make the package.json "bin" files executable', () => {
+  const pkg = readJson(join(root, 'package.json'));
+  const bins = typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
+  for (const [name, file] of Object.entries(bins)) {
+    const built = join(root, file);
+    if (!existsSync(built))
+      fail(`package.json bin "${name}" points at ${file}, which the build did not produce`);
+    chmodSync(built, 0o755);
+  }
 });
 
 step('copy editor html and locales (shared catalogs merged)', () => {

@@ -2,10 +2,13 @@
  * `npm start`: the product on its embedded default. Starts the simulated fleet on loopback and a
  * local Node-RED (127.0.0.1, own userDir under the project) with this package loaded, a
  * `hik-device` config node per simulated device, a loopback hik-discover and the examples
- * deployed against the simulator. Ctrl-C or SIGTERM stops everything.
+ * deployed against the simulator. The editor URL is printed once the editor answers, with what to
+ * try next. Ctrl-C, SIGTERM, or the end of the process that started it (npm's `sh -c`) stops
+ * everything.
  *
  * Environment:
- *   PORT                    editor port (default 1880)
+ *   PORT                    editor port (default 1880; 0 = any free one); a busy port ends the
+ *                           demo before anything starts
  *   HA_URL, HA_TOKEN        connect the demo flows to a real Home Assistant
  *   HIK_GUARD_TARGETS       addr[,addr…]: watch these real devices instead of the simulator
  *                           (SADP to each, then activation polling of each device found)
@@ -14,12 +17,14 @@
  *                           one that routes to the first target)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEMO_ADMIN_PASSWORD, SimFleet } from '../sim';
+import { DEMO_ADMIN_PASSWORD, SimFleet, type SimDevice } from '../sim';
 import { DEMO_DISCOVERY_INTERFACES, demoDiscoveryNodes } from './demo-discovery';
 import { demoFlows, type DemoTarget } from './demo-flows';
+import { demoHints, type DemoHintDevice } from './demo-hints';
+import { freePort, portProblem, waitForEditor, watchParent } from './demo-process';
 import { demoSettings, localAddressFor, watchTargetNodes } from './demo-settings';
+import { prepareDemoUserDir } from './demo-user-dir';
 
 const PACKAGE_ROOT = resolve(__dirname, '..', '..');
 /** Node-RED's user directory for the demo (tests point it elsewhere). */
@@ -27,6 +32,10 @@ const USER_DIR = process.env.HIK_GUARD_DEMO_DIR || join(PACKAGE_ROOT, '.demo');
 
 async function main(): Promise<void> {
   const settings = demoSettings(process.env);
+  // Before anything starts: a busy port ends the demo here, naming PORT (printed by the catch below).
+  const busy = settings.port === 0 ? null : await portProblem(settings.port);
+  if (busy) throw new Error(busy);
+  const port = settings.port === 0 ? await freePort() : settings.port;
   const password = process.env.HIK_SIM_PASSWORD || DEMO_ADMIN_PASSWORD;
   const fleet = settings.targets.length > 0 ? null : await SimFleet.start({ sadp: true });
   const tab = { id: 'hik-demo-tab', type: 'tab', label: 'Hik Guard demo' };
@@ -71,9 +80,9 @@ async function main(): Promise<void> {
     );
   }
   if (settings.ha) console.log(`Home Assistant: ${settings.ha.url}`);
-  prepareUserDir(settings.port, flows, credentials);
+  prepareDemoUserDir({ dir: USER_DIR, packageRoot: PACKAGE_ROOT, port, flows, credentials });
   const nodeRed = startNodeRed();
-  console.log(`Node-RED editor: http://127.0.0.1:${settings.port}  (Ctrl-C stops everything)`);
+  const exited = new Promise<number | null>((done) => nodeRed.once('exit', (code) => done(code)));
 
   let stopping = false;
   const stopFleet = (): Promise<void> => fleet?.stop() ?? Promise.resolve();
@@ -82,48 +91,53 @@ async function main(): Promise<void> {
     stopping = true;
     nodeRed.kill('SIGINT');
     const force = setTimeout(() => nodeRed.kill('SIGKILL'), 10_000);
-    nodeRed.once('exit', () => {
+    void exited.then(() => {
       clearTimeout(force);
       void stopFleet().then(() => process.exit(0));
     });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  nodeRed.once('exit', (code) => {
+  watchParent(stop);
+  void exited.then((code) => {
     if (stopping) return;
     console.error(`Node-RED exited (${code ?? 'signal'}); stopping.`);
     void stopFleet().then(() => process.exit(1));
   });
+
+  const editorUrl = `http://127.0.0.1:${port}`;
+  const outcome = await waitForEditor(`${editorUrl}/`, exited);
+  // Node-RED gone, or a stop begun meanwhile (it has been signalled): no URL, no hints.
+  if (outcome === 'exited' || nodeRed.killed) return;
+  if (outcome === 'timeout') {
+    console.error(`The Node-RED editor did not answer at ${editorUrl} within 60 s; stopping.`);
+    stop();
+    return;
+  }
+  const hints = fleet ? simulatorHints(fleet, editorUrl) : null;
+  console.log(`\n${(hints ?? [`Node-RED editor: ${editorUrl}  (Ctrl-C stops everything)`]).join('\n')}\n`);
 }
 
-/** A throw-away Node-RED user directory that loads this package from the working tree. */
-function prepareUserDir(
-  port: number,
-  flows: Record<string, unknown>[],
-  credentials: Record<string, Record<string, string>>,
-): void {
-  rmSync(USER_DIR, { recursive: true, force: true });
-  mkdirSync(join(USER_DIR, 'node_modules'), { recursive: true });
-  symlinkSync(PACKAGE_ROOT, join(USER_DIR, 'node_modules', 'node-red-contrib-hik-guard'), 'dir');
-  writeFileSync(
-    join(USER_DIR, 'settings.js'),
-    `module.exports = ${JSON.stringify(
-      {
-        uiHost: '127.0.0.1',
-        uiPort: port,
-        flowFile: 'flows.json',
-        // Keys the vault; a demo-only value in a throw-away folder (never reuse it).
-        credentialSecret: 'hik-guard-demo-only',
-        telemetry: { enabled: false },
-        editorTheme: { palette: { catalogues: [] }, tours: false },
-        logging: { console: { level: 'info', metrics: false, audit: false } },
-      },
-      null,
-      2,
-    )};\n`,
-  );
-  writeFileSync(join(USER_DIR, 'flows.json'), JSON.stringify(flows, null, 2));
-  writeFileSync(join(USER_DIR, 'flows_cred.json'), JSON.stringify(credentials, null, 2), { mode: 0o600 });
+/**
+ * The devices the hints name, by the examples' use of the fleet (hik-device nodes take the fleet
+ * in turn): 02 rotates the first camera, 03 watches the second and third, 04 re-claims the NVR.
+ * So the reset goes to the second camera, the CLI asks the third.
+ */
+function simulatorHints(fleet: SimFleet, editorUrl: string): string[] | null {
+  const [, resetCamera, cliCamera] = fleet.devices.map(hintDevice);
+  if (!resetCamera || !cliCamera) return null;
+  return demoHints({
+    editorUrl,
+    resetCamera,
+    cliCamera,
+    passwordFromEnv: Boolean(process.env.HIK_SIM_PASSWORD),
+    demoPassword: DEMO_ADMIN_PASSWORD,
+  });
+}
+
+function hintDevice(device: SimDevice): DemoHintDevice | null {
+  if (device.host === null || device.port === null) return null;
+  return { host: device.host, port: device.port, serial: device.serialNumber };
 }
 
 function startNodeRed(): ChildProcess {

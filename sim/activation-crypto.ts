@@ -1,5 +1,5 @@
 /**
- * The device side of Hikvision activation (isapi.md §3.2): the client sends its RSA public modulus
+ * The device side of Hikvision activation (docs/protocol/isapi.md §3.2): the client sends its RSA public modulus
  * as base64(lowercase hex); the device answers base64(hex(RSA-PKCS#1-v1.5(R))) for a random
  * 32-hex-char text R; the client then sends base64(hex(AES-128-ECB(key = hex-decode(R),
  * R[0:16] ‖ password zero-padded))). Malformed input gives null, never an exception.

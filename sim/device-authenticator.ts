@@ -1,6 +1,6 @@
 /**
  * Server-side authentication of one simulated device, written from RFC 7616 / RFC 7617 and the
- * Hikvision behaviour in isapi.md §1: Digest (qop=auth, or RFC 2069 without qop) and Basic where
+ * Hikvision behaviour in docs/protocol/isapi.md §1: Digest (qop=auth, or RFC 2069 without qop) and Basic where
  * offered; single-use nonces (a reused or unknown one gets stale=TRUE and costs nothing); every
  * other wrong Authorization is a failed login counted toward the per-IP illegal-login lock, and any
  * authenticated attempt from a locked IP is refused and restarts the lock.

@@ -11,7 +11,7 @@ import type { SimCertificateName } from './tls-certificates';
 export type SimDeviceType = 'IPCamera' | 'IPDome' | 'NVR';
 export type UserLevel = 'Administrator' | 'Operator' | 'Viewer';
 
-/** Namespaces real firmware uses for the same documents (isapi.md §2.3, §6). */
+/** Namespaces real firmware uses for the same documents (docs/protocol/isapi.md §2.3, §6). */
 export const ISAPI_NAMESPACES = [
   'http://www.hikvision.com/ver20/XMLSchema',
   'http://www.isapi.org/ver20/XMLSchema',

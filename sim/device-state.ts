@@ -29,7 +29,7 @@ export interface SimChannel {
   devIndex: string;
 }
 
-/** The built-in admin is id 1 (isapi.md §2.1). */
+/** The built-in admin is id 1 (docs/protocol/isapi.md §2.1). */
 export const ADMIN_USER_ID = 1;
 
 export class DeviceState {

@@ -1,6 +1,6 @@
 /**
  * What a simulated device puts in `WWW-Authenticate`, byte for byte like the captures in
- * isapi.md §1.1: realm and nonce in the firmware generation's style, and the header layout of the
+ * docs/protocol/isapi.md §1.1: realm and nonce in the firmware generation's style, and the header layout of the
  * configured auth offer (new firmware: `domain="::"`, `opaque=""`, `algorithm`, `stale`; old
  * firmware: Digest and Basic folded into one header).
  */

@@ -1,5 +1,5 @@
 /**
- * Illegal-login lock, per client IP as on real devices (isapi.md §1.3): after `maxAdminFailures`
+ * Illegal-login lock, per client IP as on real devices (docs/protocol/isapi.md §1.3): after `maxAdminFailures`
  * wrong logins (fewer for operator accounts) the IP is locked for `lockSeconds`; any authenticated
  * attempt during the lock restarts it at the full duration (SDK docs, dwSurplusLockTime); a
  * successful login resets the IP's count; a reboot clears everything. Time comes from the injected

@@ -94,7 +94,7 @@ function get(target: CameraLoginTarget, authorization: string | undefined): Prom
       agent: false,
       timeout: target.timeoutMs,
       headers: authorization ? { authorization } : {},
-      // A recorder's channel has certificateValidationEnabled=false by default (isapi.md §5.1).
+      // A recorder's channel has certificateValidationEnabled=false by default (docs/protocol/isapi.md §5.1).
       ...(target.https ? { rejectUnauthorized: false } : {}),
     };
     const request = (target.https ? https : http).request(options, (res) => {

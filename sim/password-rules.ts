@@ -1,5 +1,5 @@
 /**
- * Password rules of real Hikvision firmware (isapi.md §2.5): 8–16 characters from letters, digits
+ * Password rules of real Hikvision firmware (docs/protocol/isapi.md §2.5): 8–16 characters from letters, digits
  * and the specials the DS-90xxHUHI manual lists; at least two of the four kinds (lower, upper,
  * digit, special); not the user name nor its mirror. Anything else is "Risky" (level 0) and refused.
  */

@@ -9,7 +9,7 @@
 import { HikError } from '../../lib/errors';
 import { HaLink } from '../../lib/homeassistant/ha-link';
 import type { DeviceChange } from '../../lib/monitor/activation-monitor';
-import { ResetWatch } from '../../lib/monitor/reset-watch';
+import { FleetWatch } from '../../lib/fleet/fleet-watch';
 import { CredentialManager, type ManagedDevice } from '../../lib/rotation/credential-manager';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
 import type { SadpInterface } from '../../lib/sadp/sadp-interfaces';
@@ -65,7 +65,7 @@ export class SoakProduct {
     haProblems: {},
   };
   readonly link: HaLink;
-  readonly watch: ResetWatch;
+  readonly watch: FleetWatch;
   readonly scheduler: RotationScheduler;
   private readonly abort = new AbortController();
   private readonly managed = new Map<string, { manager: CredentialManager; device: ManagedDevice }>();
@@ -90,7 +90,7 @@ export class SoakProduct {
     });
     this.link.onProblem((problem) => count(this.counters.haProblems, problem.error?.code ?? 'evicted'));
     const recorderOf = new Map(devices.map((d) => [d.serial, d.recorder]));
-    this.watch = new ResetWatch({
+    this.watch = new FleetWatch({
       pollIntervalMs: Math.round(options.pollSeconds * 1000),
       sadp: {
         interfaces: [LOOPBACK],
@@ -101,8 +101,7 @@ export class SoakProduct {
       },
       vault,
       reclaim: {
-        allowed: new Set(devices.map((d) => d.serial)),
-        listed: new Set(),
+        allowed: () => true,
         recorders: (serial) => {
           const recorder = recorderOf.get(serial);
           return recorder ? [{ serial: recorder }] : [];

@@ -11,7 +11,8 @@ import type { HaConnection } from './ha-connection';
 
 /** How alerts reach Home Assistant. */
 export interface AlertPublisher {
-  fireEvent(eventType: string, data: Readonly<Record<string, unknown>>): void;
+  /** `onDelivered` runs once Home Assistant accepted the event (not when it was dropped). */
+  fireEvent(eventType: string, data: Readonly<Record<string, unknown>>, onDelivered?: () => void): void;
   /** Creates or replaces the notification with this id. */
   showNotification(notificationId: string, title: string, message: string): void;
   dismissNotification(notificationId: string): void;
@@ -40,6 +41,8 @@ export interface WebSocketAlertPublisherOptions {
 export class WebSocketAlertPublisher implements AlertPublisher {
   private readonly queue: DeliveryQueue<AlertCommand>;
   private eventSequence = 0;
+  /** What to run once an event is accepted, by queue key. */
+  private readonly delivered = new Map<string, () => void>();
 
   constructor(options: WebSocketAlertPublisherOptions) {
     const { connection } = options;
@@ -49,8 +52,11 @@ export class WebSocketAlertPublisher implements AlertPublisher {
       backoff: options.backoff,
       onDropped: options.onDropped,
       onFatal: options.onFatal,
-      send: async (command) => {
+      send: async (command, key) => {
         await connection.send({ ...command });
+        const onDelivered = this.delivered.get(key);
+        this.delivered.delete(key);
+        onDelivered?.();
       },
     });
   }
@@ -59,13 +65,11 @@ export class WebSocketAlertPublisher implements AlertPublisher {
     return this.queue.size;
   }
 
-  fireEvent(eventType: string, data: Readonly<Record<string, unknown>>): void {
+  fireEvent(eventType: string, data: Readonly<Record<string, unknown>>, onDelivered?: () => void): void {
     this.eventSequence += 1;
-    this.queue.put(`event:${this.eventSequence}`, {
-      type: 'fire_event',
-      event_type: eventType,
-      event_data: data,
-    });
+    const key = `event:${this.eventSequence}`;
+    if (onDelivered) this.delivered.set(key, onDelivered);
+    this.queue.put(key, { type: 'fire_event', event_type: eventType, event_data: data });
   }
 
   showNotification(notificationId: string, title: string, message: string): void {

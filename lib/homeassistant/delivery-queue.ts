@@ -19,7 +19,7 @@ import { toHaError } from './ha-error';
 export interface DeliveryQueueOptions<T> {
   /** Most keys held at once. */
   readonly maxItems: number;
-  readonly send: (item: T) => Promise<void>;
+  readonly send: (item: T, key: string) => Promise<void>;
   /** True while sending makes sense (connected, authenticated). */
   readonly isReady: () => boolean;
   readonly backoff: CappedBackoff;
@@ -105,7 +105,7 @@ export class DeliveryQueue<T> {
       if (next.done === true || this.closed || !this.options.isReady()) return;
       const [key, item] = next.value;
       try {
-        await this.options.send(item);
+        await this.options.send(item, key);
         this.failures = 0;
         if (this.items.get(key) === item) this.items.delete(key);
       } catch (err: unknown) {

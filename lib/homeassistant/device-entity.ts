@@ -2,18 +2,8 @@
  * The Home Assistant entity that shows one device on a dashboard tile:
  * `sensor.hik_guard_<serial-slug>` with the activation state and the attributes the tile shows.
  */
+import { DEVICE_STATES, type DeviceState } from '../device-vocabulary';
 import { InvalidArgumentError } from '../errors';
-
-export const DEVICE_STATES = [
-  'active',
-  'inactive',
-  'auth_failed',
-  'defaults_suspected',
-  'locked',
-  'offline',
-  'unknown',
-] as const;
-export type DeviceState = (typeof DEVICE_STATES)[number];
 
 const ICONS: Readonly<Record<DeviceState, string>> = {
   active: 'mdi:cctv',

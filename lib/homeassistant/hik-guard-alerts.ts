@@ -8,23 +8,12 @@
  * (`reclaimed`, or a published state of `active`); and, if configured, calls `notify.<service>`.
  */
 import { randomUUID } from 'node:crypto';
+import type { AlertType, Evidence } from '../device-vocabulary';
 import type { AlertPublisher } from './alert-publisher';
 import { deviceEntity, entityIdForSerial, serialSlug, type DeviceSnapshot } from './device-entity';
 import type { EntityPublisher } from './entity-publisher';
 
 export const HIK_GUARD_EVENT = 'hik_guard_event';
-
-export const ALERT_TYPES = [
-  'inactive',
-  'defaults_suspected',
-  'auth_failed',
-  'ownership_lost',
-  'reclaimed',
-  'needs_attention',
-  'rotation_failed',
-  'spoofing_suspected',
-] as const;
-export type AlertType = (typeof ALERT_TYPES)[number];
 
 /** A device state transition, as the monitor or the rotation reports it. No secrets in it. */
 export interface DeviceTransition {
@@ -38,7 +27,7 @@ export interface DeviceTransition {
   /** New state, e.g. `inactive`. */
   readonly to: string;
   /** Why the transition was concluded (signals, counts, times). */
-  readonly evidence?: Readonly<Record<string, string | number | boolean | null>>;
+  readonly evidence?: Evidence;
 }
 
 /** Title and message of a notification, in the user's language (the node uses its catalog). */
@@ -69,21 +58,26 @@ export class HikGuardAlerts {
     if (device.state === 'active') this.dismiss(device.serial);
   }
 
-  alert(transition: DeviceTransition): void {
+  /** Raises the alert; `onDelivered` runs once Home Assistant accepted its event. */
+  alert(transition: DeviceTransition, onDelivered?: () => void): void {
     const { alerts, describe, notifyService } = this.options;
-    alerts.fireEvent(HIK_GUARD_EVENT, {
-      // The same in every copy: a command whose answer was lost in an outage is sent once more.
-      alert_id: randomUUID(),
-      type: transition.type,
-      serial: transition.serial,
-      name: transition.name ?? null,
-      model: transition.model ?? null,
-      ip: transition.ip ?? null,
-      from: transition.from,
-      to: transition.to,
-      evidence: transition.evidence ?? {},
-      entity_id: entityIdForSerial(transition.serial),
-    });
+    alerts.fireEvent(
+      HIK_GUARD_EVENT,
+      {
+        // The same in every copy: a command whose answer was lost in an outage is sent once more.
+        alert_id: randomUUID(),
+        type: transition.type,
+        serial: transition.serial,
+        name: transition.name ?? null,
+        model: transition.model ?? null,
+        ip: transition.ip ?? null,
+        from: transition.from,
+        to: transition.to,
+        evidence: transition.evidence ?? {},
+        entity_id: entityIdForSerial(transition.serial),
+      },
+      onDelivered,
+    );
     const { title, message } = describe(transition);
     if (transition.type === 'reclaimed') {
       this.dismiss(transition.serial);

@@ -1,5 +1,5 @@
 /**
- * Crypto of the activation exchange (isapi.md §3.2): we send an RSA-1024 modulus, the device
+ * Crypto of the activation exchange (docs/protocol/isapi.md §3.2): we send an RSA-1024 modulus, the device
  * answers with a random key R encrypted to it, and the new password goes back AES-128-ECB
  * encrypted under R. Every value on the wire is base64 of lowercase hex.
  */

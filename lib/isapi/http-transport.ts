@@ -1,9 +1,12 @@
 /**
  * One device origin over undici: bounded connect and response times, a cap on body size, and
- * every transport failure mapped to a typed error. Knows nothing about authentication.
+ * every transport failure mapped to a typed error. Knows nothing about authentication. Traces each
+ * exchange (`NODE_DEBUG=hik-guard`): method, path without its query, status, the auth scheme word.
  */
+import { performance } from 'node:perf_hooks';
 import { Client } from 'undici';
 import type { IncomingHttpHeaders } from 'undici/types/header';
+import { trace, type TraceFields } from '../diagnostics';
 import {
   BodyTooLargeError,
   DeviceTimeoutError,
@@ -62,6 +65,14 @@ export class HttpTransport {
   async send(exchange: HttpExchange): Promise<HttpReply> {
     const { requestTimeoutMs, maxBodyBytes } = this.options;
     const signal = AbortSignal.timeout(requestTimeoutMs);
+    const started = performance.now();
+    const traced = (fields: TraceFields): void =>
+      trace('isapi', `${exchange.method} ${pathOnly(exchange.path)}`, {
+        host: `${formatHost(this.options.host)}:${this.options.port}`,
+        ...fields,
+        auth: authScheme(exchange.headers?.authorization),
+        ms: Math.round(performance.now() - started),
+      });
     try {
       const response = await this.client.request({
         method: exchange.method,
@@ -80,19 +91,33 @@ export class HttpTransport {
         }
         chunks.push(chunk as Buffer);
       }
+      traced({ status: response.statusCode });
       return {
         status: response.statusCode,
         headers: response.headers,
         body: Buffer.concat(chunks).toString('utf8'),
       };
     } catch (err) {
-      throw toTransportError(err, signal.aborted, this.options);
+      const failure = toTransportError(err, signal.aborted, this.options);
+      traced({ failed: HikError.isHikError(failure) ? failure.code : 'HIK_ERR' });
+      throw failure;
     }
   }
 
   async close(): Promise<void> {
     await this.client.destroy();
   }
+}
+
+/** Only the scheme word (`digest`, `basic`) of an Authorization value, never the rest. */
+function authScheme(authorization: string | undefined): string {
+  if (authorization === undefined) return 'none';
+  return (authorization.split(' ', 1)[0] ?? '').toLowerCase();
+}
+
+/** Queries are left out of traces: some carry parameters that are nobody else's business. */
+function pathOnly(path: string): string {
+  return path.split('?')[0] ?? path;
 }
 
 function formatHost(host: string): string {

@@ -3,7 +3,9 @@
  * goes through the login-attempt guard; by default each one fetches a fresh digest challenge
  * (some firmware refuses a nonce the second time, and a refused nonce looks like a wrong
  * password). Status bodies become typed errors; credentials never reach a log or an error.
+ * Traces (`NODE_DEBUG=hik-guard`) name the auth scheme chosen and nonce retries, never a value.
  */
+import { trace } from '../diagnostics';
 import { InvalidArgumentError, ProtocolError, UnsupportedAuthError } from '../errors';
 import { parseXml, type XmlElement } from '../xml/xml';
 import { buildBasicAuthorization, buildDigestAuthorization } from './digest-authorization';
@@ -13,8 +15,7 @@ import {
   type ChosenAuth,
   type DigestChallenge,
 } from './digest-challenge';
-import type { Credential, LoginAttempt, LoginGuard } from './login-guard';
-import { sharedLoginGuard } from '../runtime';
+import { defaultLoginGuard, type Credential, type LoginAttempt, type LoginGuard } from './login-guard';
 import type { CertificatePin } from './pinned-connector';
 import { HttpTransport, type HttpReply } from './http-transport';
 import {
@@ -95,7 +96,7 @@ export class IsapiClient {
     this.port = options.port ?? (this.protocol === 'https' ? 443 : 80);
     this.credential = options.credential;
     this.serial = options.serial;
-    this.guard = options.guard ?? sharedLoginGuard();
+    this.guard = options.guard ?? defaultLoginGuard();
     this.reuseNonce = options.reuseNonce ?? false;
     this.allowBasicOverHttp = options.allowBasicOverHttp ?? false;
     this.maxBodyBytes = options.maxBodyBytes ?? 256 * 1024;
@@ -180,6 +181,7 @@ export class IsapiClient {
     let auth: ChosenAuth;
     if (reused) {
       auth = reused.auth;
+      trace('isapi', 'reusing the digest nonce', { device: this.deviceKey, nc: reused.nc + 1 });
     } else {
       // The probe carries no body: a body may hold passwords, and it goes out only authenticated.
       const probe = await this.transport.send(this.exchange(method, path, undefined));
@@ -216,6 +218,10 @@ export class IsapiClient {
       if (retryChallenge) {
         if (round > 0) throw new ProtocolError('the device refused two fresh digest nonces in a row');
         // The nonce, not the password, was refused: one more try with the new challenge.
+        trace('isapi', 'nonce refused; one retry with the new challenge', {
+          device: this.deviceKey,
+          reused: reused !== undefined,
+        });
         auth = retryChallenge;
         reused = undefined;
         continue;
@@ -244,10 +250,18 @@ export class IsapiClient {
     const chosen = chooseAuth(parseAuthenticateHeaders(headerValues(probe.headers['www-authenticate'])));
     if (!chosen) throw new UnsupportedAuthError('the device offers no supported authentication scheme');
     if (chosen.kind === 'basic' && this.protocol === 'http' && !this.allowBasicOverHttp) {
+      trace('isapi', 'Basic over plain HTTP refused', { device: this.deviceKey });
       throw new UnsupportedAuthError(
         'the device offers only Basic authentication, which over plain HTTP would send the password in clear; use HTTPS',
       );
     }
+    const digest = chosen.kind === 'digest' ? chosen.challenge : null;
+    trace('isapi', 'auth scheme chosen', {
+      device: this.deviceKey,
+      scheme: chosen.kind,
+      algorithm: digest?.algorithm ?? null,
+      qop: digest?.qop ?? null,
+    });
     return chosen;
   }
 

@@ -9,9 +9,11 @@
  *    wrong costs one failure, not one per concurrent request.
  * Devices are keyed by serial, or by host until the serial is known. Passwords are never stored:
  * credentials are remembered as a keyed hash that lives only in this process.
+ * `defaultLoginGuard()` is the one guard of the process, for callers that are given none.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { LoginGuardRefusedError } from '../errors';
+import { trace } from '../diagnostics';
+import { LoginGuardRefusedError, type GuardRefusalReason } from '../errors';
 import type { LockInfo } from './response-status';
 
 export interface Credential {
@@ -70,7 +72,7 @@ export class LoginGuard {
     const record = this.devices.get(this.resolve(deviceKey));
     if (!record) return;
     const wait = record.lockUntil - this.clock();
-    if (wait > 0) throw new LoginGuardRefusedError('lock_window', Math.ceil(wait / 1000));
+    if (wait > 0) throw refusal(deviceKey, 'lock_window', Math.ceil(wait / 1000));
   }
 
   /**
@@ -85,28 +87,34 @@ export class LoginGuard {
     record.queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      this.assertMayAttempt(record, this.fingerprint(credential));
+      this.assertMayAttempt(deviceKey, record, this.fingerprint(credential));
     } catch (err) {
       release();
       throw err;
     }
-    return this.attemptFor(record, this.fingerprint(credential), release);
+    return this.attemptFor(deviceKey, record, this.fingerprint(credential), release);
   }
 
   /** Records what a device said about its lock outside an attempt, e.g. on an unauthenticated request. */
   recordLockInfo(deviceKey: string, lock: LockInfo): void {
-    this.applyLockInfo(this.record(deviceKey), lock);
+    this.applyLockInfo(deviceKey, this.record(deviceKey), lock);
   }
 
-  private applyLockInfo(record: DeviceRecord, lock: LockInfo): void {
+  private applyLockInfo(deviceKey: string, record: DeviceRecord, lock: LockInfo): void {
     const now = this.clock();
     if (lock.locked) {
       const lockMs = lock.unlockInSeconds !== null ? lock.unlockInSeconds * 1000 : this.defaultLockMs;
       record.lockUntil = Math.max(record.lockUntil, now + lockMs + this.lockMarginMs);
+      const quietSeconds = Math.ceil((record.lockUntil - now) / 1000);
+      trace('login-guard', 'device reports a lock', { device: deviceKey, quietSeconds });
     } else if (lock.retriesLeft !== null && lock.retriesLeft <= 1) {
       // One more failure would lock the device: spend no more of its budget this window. (Not for
       // a lock body's "0 tries left": that ends with the lock, which lockUntil covers.)
       while (record.failureTimes.length < this.maxFailures) record.failureTimes.push(now);
+      trace('login-guard', 'budget closed: one more failure would lock', {
+        device: deviceKey,
+        retriesLeft: lock.retriesLeft,
+      });
     }
   }
 
@@ -137,25 +145,27 @@ export class LoginGuard {
     serialRecord.queue = both;
   }
 
-  private assertMayAttempt(record: DeviceRecord, fingerprint: string): void {
+  private assertMayAttempt(deviceKey: string, record: DeviceRecord, fingerprint: string): void {
     const now = this.clock();
     if (record.failedCredentials.has(fingerprint)) {
-      throw new LoginGuardRefusedError('credential_failed_before', null);
+      throw refusal(deviceKey, 'credential_failed_before', null);
     }
     if (record.lockUntil > now) {
-      throw new LoginGuardRefusedError('lock_window', Math.ceil((record.lockUntil - now) / 1000));
+      throw refusal(deviceKey, 'lock_window', Math.ceil((record.lockUntil - now) / 1000));
     }
     record.failureTimes = record.failureTimes.filter((t) => now - t < this.failureWindowMs);
     if (record.failureTimes.length >= this.maxFailures) {
       const oldest = Math.min(...record.failureTimes);
-      throw new LoginGuardRefusedError(
-        'failure_budget',
-        Math.ceil((oldest + this.failureWindowMs - now) / 1000),
-      );
+      throw refusal(deviceKey, 'failure_budget', Math.ceil((oldest + this.failureWindowMs - now) / 1000));
     }
   }
 
-  private attemptFor(record: DeviceRecord, fingerprint: string, release: () => void): LoginAttempt {
+  private attemptFor(
+    deviceKey: string,
+    record: DeviceRecord,
+    fingerprint: string,
+    release: () => void,
+  ): LoginAttempt {
     let settled = false;
     const settle = (apply: () => void): void => {
       if (settled) return;
@@ -169,7 +179,12 @@ export class LoginGuard {
         settle(() => {
           record.failedCredentials.add(fingerprint);
           record.failureTimes.push(this.clock());
-          this.applyLockInfo(record, lock);
+          trace('login-guard', 'credential rejected; never sent to this device again', {
+            device: deviceKey,
+            failuresInWindow: record.failureTimes.length,
+            retriesLeft: lock.retriesLeft,
+          });
+          this.applyLockInfo(deviceKey, record, lock);
         }),
       inconclusive: () => settle(() => undefined),
     };
@@ -201,4 +216,26 @@ export class LoginGuard {
       .update(credential.password)
       .digest('base64');
   }
+}
+
+/** Traced here so every refusal is seen: which device and why, never which credential. */
+function refusal(
+  deviceKey: string,
+  reason: GuardRefusalReason,
+  retryAfterSeconds: number | null,
+): LoginGuardRefusedError {
+  trace('login-guard', 'attempt refused', { device: deviceKey, reason, retryAfterSeconds });
+  return new LoginGuardRefusedError(reason, retryAfterSeconds);
+}
+
+const DEFAULT_GUARD_KEY = Symbol.for('node-red-contrib-hik-guard.login-guard');
+
+/**
+ * The process-wide guard every node, the CLI and any IsapiClient given no guard share. Kept on a
+ * global symbol so that two loaded copies of this package still share one guard.
+ */
+export function defaultLoginGuard(): LoginGuard {
+  const holder = globalThis as { [DEFAULT_GUARD_KEY]?: LoginGuard };
+  holder[DEFAULT_GUARD_KEY] ??= new LoginGuard();
+  return holder[DEFAULT_GUARD_KEY];
 }

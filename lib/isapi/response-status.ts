@@ -1,7 +1,7 @@
 /**
  * Reads the status bodies Hikvision devices answer with (`ResponseStatus`, `userCheck`,
  * `SessionLogin`, any namespace) and turns them into the typed errors callers act on. The HTTP
- * status alone is not enough: error bodies arrive with 200 as well as 4xx (isapi.md §2.3).
+ * status alone is not enough: error bodies arrive with 200 as well as 4xx (docs/protocol/isapi.md §2.3).
  */
 import {
   AuthFailedError,

@@ -13,7 +13,8 @@ import {
 } from '../errors';
 import type { SadpDevice } from '../sadp/sadp-device';
 import { DeviceActivationState } from './device-activation-state';
-import { ALARM_STATES, type MonitorSignal, type MonitorState, type StateChange } from './monitor-types';
+import { ALARM_STATES, type DeviceState } from '../device-vocabulary';
+import type { MonitorSignal, StateChange } from './monitor-types';
 
 /** Where the free activateStatus poll reaches a device. */
 export interface PollAddress {
@@ -29,13 +30,20 @@ export interface MonitoredDevice {
   model: string | null;
   ip: string | null;
   firmware: string | null;
-  state: MonitorState;
+  state: DeviceState;
   /** ISO time the state began. */
   since: string;
   /** ISO time of the last answer (SADP or poll). */
   lastSeen: string | null;
   /** Where it is polled, when known. */
   poll: PollAddress | null;
+}
+
+/** What configuration says about a watched device. */
+export interface WatchDetails {
+  name?: string | null | undefined;
+  poll?: PollAddress | null | undefined;
+  offlineAfterFailures?: number | undefined;
 }
 
 export interface DeviceChange extends StateChange {
@@ -79,10 +87,12 @@ export class ActivationMonitor {
   }
 
   /** Starts watching a configured device (a hik-device node, a CLI target). */
-  watch(serial: string, details: { name?: string | null; poll?: PollAddress | null } = {}): void {
+  watch(serial: string, details: WatchDetails = {}): void {
     if (serial === '') throw new InvalidArgumentError('serial must not be empty');
     const entry = this.entry(serial);
     if (details.name) entry.info.name = details.name;
+    if (details.offlineAfterFailures !== undefined)
+      entry.machine.setOfflineAfterFailures(details.offlineAfterFailures);
     if (details.poll) {
       entry.info.poll = details.poll;
       entry.info.ip ??= details.poll.host;
@@ -153,6 +163,23 @@ export class ActivationMonitor {
     this.signal(this.entry(serial), signal);
   }
 
+  /** Fills in what a device told about itself elsewhere (deviceInfo, another process's SADP). */
+  describe(serial: string, details: { model?: string | null; firmware?: string | null }): void {
+    const info = this.entries.get(serial)?.info;
+    if (!info) return;
+    info.model = details.model ?? info.model;
+    info.firmware = details.firmware ?? info.firmware;
+  }
+
+  /** Whether the device is held for inactive (also while it is offline since). */
+  believesInactive(serial: string): boolean {
+    return this.entries.get(serial)?.machine.condition === 'inactive';
+  }
+
+  isReclaiming(serial: string): boolean {
+    return this.entries.get(serial)?.machine.reclaiming ?? false;
+  }
+
   /** Marks a re-claim as under way (an activation seen meanwhile may be ours). */
   setReclaiming(serial: string, reclaiming: boolean): void {
     const entry = this.entries.get(serial);
@@ -201,9 +228,7 @@ export class ActivationMonitor {
     let entry = this.entries.get(serial);
     if (!entry) {
       const machine = new DeviceActivationState(this.now(), {
-        ...(this.options.offlineAfterFailures !== undefined
-          ? { offlineAfterFailures: this.options.offlineAfterFailures }
-          : {}),
+        offlineAfterFailures: this.options.offlineAfterFailures,
         vaultKnown: this.options.vaultKnows?.(serial) ?? false,
       });
       const info: MonitoredDevice = {

@@ -38,11 +38,11 @@ export class ActivationPoller {
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private stopped = false;
+  private intervalMs: number;
+  private started = false;
 
   constructor(private readonly options: ActivationPollerOptions) {
-    const interval = options.intervalMs ?? 60_000;
-    if (!Number.isInteger(interval) || interval < 0)
-      throw new InvalidArgumentError('intervalMs must be a whole number >= 0');
+    this.intervalMs = checkedInterval(options.intervalMs ?? 60_000);
     const concurrency = options.concurrency ?? 16;
     if (!Number.isInteger(concurrency) || concurrency < 1)
       throw new InvalidArgumentError('concurrency must be a whole number >= 1');
@@ -50,10 +50,19 @@ export class ActivationPoller {
 
   /** Starts the interval; the first round runs one interval from now (SADP usually speaks first). */
   start(): void {
-    const interval = this.options.intervalMs ?? 60_000;
-    if (interval > 0 && !this.timer && !this.stopped) {
-      this.timer = setInterval(() => void this.pollNow(), interval);
+    this.started = true;
+    if (this.intervalMs > 0 && !this.timer && !this.stopped) {
+      this.timer = setInterval(() => void this.pollNow(), this.intervalMs);
     }
+  }
+
+  /** Changes the interval (0 = no rounds of its own); a running interval restarts with it. */
+  setIntervalMs(intervalMs: number): void {
+    if (checkedInterval(intervalMs) === this.intervalMs) return;
+    this.intervalMs = intervalMs;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.started) this.start();
   }
 
   /** One round over every target; a round already running is joined, not doubled. */
@@ -120,4 +129,10 @@ export class ActivationPoller {
     this.clients.set(serial, { key, client });
     return client;
   }
+}
+
+function checkedInterval(ms: number): number {
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new InvalidArgumentError('intervalMs must be a whole number >= 0');
+  return ms;
 }

@@ -9,17 +9,15 @@
  * already alerted is not alerted again until the device was seen healthy (`active`) in between,
  * so a flapping network gives at most one alert per real change.
  */
-import { InvalidArgumentError } from '../errors';
-import type { AlertType } from '../homeassistant/hik-guard-alerts';
 import {
   ALARM_STATES,
-  FACTORY_DEFAULT_IPV4,
+  type AlertType,
+  type DeviceEvent,
+  type DeviceState,
   type Evidence,
-  type MonitorEvent,
-  type MonitorSignal,
-  type MonitorState,
-  type StateChange,
-} from './monitor-types';
+} from '../device-vocabulary';
+import { InvalidArgumentError } from '../errors';
+import { FACTORY_DEFAULT_IPV4, type MonitorSignal, type StateChange } from './monitor-types';
 
 export interface DeviceActivationStateOptions {
   /** Polls without an answer, in a row, before `offline`. Default 3. */
@@ -28,42 +26,53 @@ export interface DeviceActivationStateOptions {
   vaultKnown?: boolean;
 }
 
-const ALERT_FOR: Partial<Record<MonitorState, AlertType>> = {
+const ALERT_FOR: Partial<Record<DeviceState, AlertType>> = {
   inactive: 'inactive',
   auth_failed: 'auth_failed',
   defaults_suspected: 'defaults_suspected',
 };
 
 export class DeviceActivationState {
-  state: MonitorState = 'unknown';
+  state: DeviceState = 'unknown';
   /** ISO time the current state began. */
   since: string;
   vaultKnown: boolean;
-  /** True while our own re-claim runs: an `activated` seen meanwhile may be ours. */
+  /**
+   * True while our own re-claim runs, or while a verification with the vault's password decides
+   * whose activation was seen: an `activated` seen meanwhile is not judged as someone else's.
+   */
   reclaiming = false;
-  private readonly offlineAfterFailures: number;
+  private offlineAfterFailures: number;
   private failures = 0;
   private bootTime: string | null = null;
   private ipv4: string | null = null;
   /** The condition to return to when an `offline` device answers again. */
-  private beforeOffline: MonitorState = 'unknown';
+  private beforeOffline: DeviceState = 'unknown';
   /** The alarm state last alerted; cleared once the device is `active` again. */
-  private alerted: MonitorState | null = null;
+  private alerted: DeviceState | null = null;
   /** When a reported lock ends (ms); an answering device stays `locked` until then. */
   private lockedUntil = 0;
 
   constructor(now: Date, options: DeviceActivationStateOptions = {}) {
-    this.offlineAfterFailures = options.offlineAfterFailures ?? 3;
-    if (!Number.isInteger(this.offlineAfterFailures) || this.offlineAfterFailures < 1)
-      throw new InvalidArgumentError('offlineAfterFailures must be a whole number >= 1');
+    this.offlineAfterFailures = checkedOfflineAfter(options.offlineAfterFailures ?? 3);
     this.vaultKnown = options.vaultKnown ?? false;
     this.since = now.toISOString();
+  }
+
+  /** Polls without an answer, in a row, before `offline` (the strictest watcher's wish). */
+  setOfflineAfterFailures(failures: number): void {
+    this.offlineAfterFailures = checkedOfflineAfter(failures);
+  }
+
+  /** The condition the device is in, looking through `offline` (an offline device keeps it). */
+  get condition(): DeviceState {
+    return this.state === 'offline' ? this.beforeOffline : this.state;
   }
 
   apply(signal: MonitorSignal, now: Date): StateChange[] {
     const out: StateChange[] = [];
     const at = now.toISOString();
-    const become = (to: MonitorState, evidence: Evidence): void => {
+    const become = (to: DeviceState, evidence: Evidence): void => {
       if (to === this.state) return;
       const from = this.state;
       if (to === 'offline') this.beforeOffline = from;
@@ -71,8 +80,13 @@ export class DeviceActivationState {
       this.since = at;
       out.push({ kind: 'transition', event: null, from, to, evidence, at, alert: this.alertFor(to) });
     };
-    const event = (name: MonitorEvent, evidence: Evidence, alert: AlertType | null): void => {
-      out.push({ kind: 'event', event: name, from: this.state, to: this.state, evidence, at, alert });
+    const event = (
+      name: DeviceEvent,
+      evidence: Evidence,
+      alert: AlertType | null,
+      to: DeviceState = this.state,
+    ): void => {
+      out.push({ kind: 'event', event: name, from: this.state, to, evidence, at, alert });
     };
 
     switch (signal.kind) {
@@ -130,6 +144,7 @@ export class DeviceActivationState {
         become('locked', { signal: 'lock', code: signal.code, unlockInSeconds: signal.unlockInSeconds });
         break;
       case 'verification':
+        this.reclaiming = false;
         if (signal.result === 'ok') become('active', { signal: 'verification', result: 'ok' });
         else if (signal.result === 'locked') become('locked', { signal: 'verification', result: 'locked' });
         else if (this.state !== 'inactive')
@@ -139,7 +154,7 @@ export class DeviceActivationState {
         this.reclaiming = false;
         // Its network settings are the factory ones now, by our doing: not a new alarm.
         this.ipv4 = null;
-        event('reclaimed', signal.evidence, 'reclaimed');
+        event('reclaimed', signal.evidence, 'reclaimed', 'active');
         this.alerted = null;
         become('active', signal.evidence);
         break;
@@ -149,10 +164,13 @@ export class DeviceActivationState {
       case 'moved':
         event('address_changed', signal.evidence, null);
         break;
+      case 'needsAttention':
+        event('needs_attention', signal.evidence, 'needs_attention');
+        break;
       case 'ownershipLost':
         this.reclaiming = false;
         // One alert for one loss: the event carries it, the state change that follows does not.
-        event('ownership_lost', signal.evidence, 'ownership_lost');
+        event('ownership_lost', signal.evidence, 'ownership_lost', 'auth_failed');
         this.alerted = 'auth_failed';
         become('auth_failed', signal.evidence);
         break;
@@ -164,7 +182,7 @@ export class DeviceActivationState {
   private alive(
     activated: boolean | null,
     evidence: Evidence,
-    become: (to: MonitorState, evidence: Evidence) => void,
+    become: (to: DeviceState, evidence: Evidence) => void,
     now: Date,
   ): void {
     if (activated === null) {
@@ -188,11 +206,17 @@ export class DeviceActivationState {
     become(stays ? was : 'active', evidence);
   }
 
-  private alertFor(to: MonitorState): AlertType | null {
+  private alertFor(to: DeviceState): AlertType | null {
     if (to === 'active') this.alerted = null;
     const alert = ALERT_FOR[to];
     if (!alert || !ALARM_STATES.has(to) || this.alerted === to) return null;
     this.alerted = to;
     return alert;
   }
+}
+
+function checkedOfflineAfter(failures: number): number {
+  if (!Number.isInteger(failures) || failures < 1)
+    throw new InvalidArgumentError('offlineAfterFailures must be a whole number >= 1');
+  return failures;
 }

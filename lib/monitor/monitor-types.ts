@@ -1,32 +1,8 @@
 /**
- * The activation monitor's vocabulary: the states a device can be in, the events worth telling
- * without changing state, the signals that feed the per-device state machine and what it answers.
- * Evidence is flat (strings, numbers, booleans) so it goes unchanged into messages, JSON lines and
- * Home Assistant events; it never holds a secret.
+ * What feeds the per-device activation state machine and what it answers. The words themselves
+ * (states, events, alert types, evidence) are in lib/device-vocabulary.ts.
  */
-import type { AlertType } from '../homeassistant/hik-guard-alerts';
-
-export const MONITOR_STATES = [
-  'active',
-  'inactive',
-  'auth_failed',
-  'defaults_suspected',
-  'locked',
-  'offline',
-  'unknown',
-] as const;
-export type MonitorState = (typeof MONITOR_STATES)[number];
-
-export type MonitorEvent =
-  | 'rebooted'
-  | 'reclaimed'
-  | 'ownership_lost'
-  /** A SADP claim about a managed device that the device itself, asked over TCP, contradicts. */
-  | 'spoofing_suspected'
-  /** A managed device answered at a new address with its pinned certificate: followed there. */
-  | 'address_changed';
-
-export type Evidence = Readonly<Record<string, string | number | boolean | null>>;
+import type { AlertType, DeviceEvent, DeviceState, Evidence } from '../device-vocabulary';
 
 /** The address a factory-default Hikvision device comes up on when DHCP is off. */
 export const FACTORY_DEFAULT_IPV4 = '192.168.1.64';
@@ -62,25 +38,20 @@ export type MonitorSignal =
   /** A SADP claim the device contradicted, or an address that could not prove to be the device. */
   | { kind: 'spoofed'; evidence: Evidence }
   /** The device proved (pinned certificate) that it now answers at another address. */
-  | { kind: 'moved'; evidence: Evidence };
+  | { kind: 'moved'; evidence: Evidence }
+  /** The vault marked the device needs_attention (a rotation, verify or reconcile concluded it). */
+  | { kind: 'needsAttention'; evidence: Evidence };
 
 /** One thing that happened to one device, with the alert (if any) it deserves. */
 export interface StateChange {
   kind: 'transition' | 'event';
   /** For events: which. */
-  event: MonitorEvent | null;
-  from: MonitorState;
-  to: MonitorState;
+  event: DeviceEvent | null;
+  from: DeviceState;
+  to: DeviceState;
   evidence: Evidence;
   /** ISO time of the change. */
   at: string;
   /** The Home Assistant alert type, or null for information only (and for repeats of a flap). */
   alert: AlertType | null;
 }
-
-/** States that need a human (status counts them as attention, alerts fire on entering them). */
-export const ALARM_STATES: ReadonlySet<MonitorState> = new Set<MonitorState>([
-  'inactive',
-  'auth_failed',
-  'defaults_suspected',
-]);

@@ -1,53 +1,56 @@
 /**
- * What the reset watch does about ownership, apart from watching: re-claims a device that turned
- * inactive when the owner allowed it (only once the device's own poll confirmed it, never on a
- * SADP claim alone), and when a device we held the password of was activated by someone else,
- * flags its vault record needs_attention so nothing keeps sending a password that cannot work.
+ * What the fleet does about ownership, apart from watching:
+ * - re-claims a device that turned inactive when its policy allows it (only once the device's own
+ *   poll confirmed it, never on a SADP claim alone);
+ * - when a device the vault knows is seen activated while we held it for inactive, tells whose
+ *   activation it was before the monitor concludes anything: ours (a re-claim under way, or one
+ *   cut short with its password still pending, settled by reconcile) or someone else's, which
+ *   flags the vault record needs_attention, so nothing keeps sending a password that cannot work,
+ *   and gives one `ownership_lost`.
  * A re-claim that failed (unreachable, refused) is tried again after the next poll that still finds
  * the device inactive, up to MAX_RECLAIM_TRIES in a row; it never costs a login before activation.
- * A re-claim whose outcome is unknown (the activation's answer was lost: the pending password
- * may be on the device) stays "re-claiming" until the device answers a poll: activated, and
- * reconcile tells whose password it has; still inactive, and it is re-claimed again. An
- * activation seen while a pending password is unresolved (e.g. after a restart) is settled the
- * same way instead of being called a loss. A flag that could not be written (disk full) is tried
- * again on the next poll.
+ * A re-claim whose outcome is unknown (the activation's answer was lost: the pending password may
+ * be on the device) stays "re-claiming" until the device answers a poll: activated, and reconcile
+ * tells whose password it has; still inactive, and it is re-claimed again.
  */
 import { HikError } from '../errors';
+import type { Evidence } from '../device-vocabulary';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { RecorderLink } from '../rotation/dependent-channels';
-import { reconcileDevice } from '../rotation/reconcile-device';
+import type { DeviceLocks } from '../rotation/device-locks';
+import { reclaimDevice, type ReclaimOutcome } from '../rotation/reclaim-device';
+import { ATTENTION_REASONS, reconcileDevice } from '../rotation/reconcile-device';
 import type { CredentialVault } from '../vault/credential-vault';
 import type { ActivationMonitor } from './activation-monitor';
-import { OWNERSHIP_LOST_REASON, reclaimDevice, type ReclaimOutcome } from './reclaim-device';
 
 const MAX_RECLAIM_TRIES = 3;
 
+/** Who may be re-claimed: a property of the device, set by whoever configures it. */
 export interface ReclaimPolicy {
-  /** Vault-known serials the owner allowed to be re-claimed. */
-  allowed: ReadonlySet<string>;
-  /** Serials the vault does not know that may still be activated (the owner listed them). */
-  listed: ReadonlySet<string>;
-  /** Recorders recording a camera, for re-applying its channel password. */
-  recorders?: (serial: string) => readonly RecorderLink[];
+  /** A device the vault knows: the owner allowed re-claiming it. */
+  allowed(serial: string): boolean;
+  /** A device the vault does not know: the owner listed it to be activated all the same. */
+  listed(serial: string): boolean;
+  /** Recorders recording the camera, for re-applying its channel password. */
+  recorders(serial: string): readonly RecorderLink[];
 }
 
 export interface OwnershipKeeperOptions {
   monitor: ActivationMonitor;
   vault: CredentialVault | null;
-  reclaim: ReclaimPolicy | null;
+  reclaim: ReclaimPolicy;
   guard?: LoginGuard | undefined;
+  locks?: DeviceLocks | undefined;
   clock?: (() => number) | undefined;
-  onReclaim?: ((outcome: ReclaimOutcome) => void) | undefined;
-  onError: (err: Error) => void;
-  /** Keeps background work countable (the watch's `settled`). */
-  track: (work: Promise<unknown>) => void;
+  onReclaim: (outcome: ReclaimOutcome) => void;
+  onError: (err: Error, serial: string) => void;
+  /** Runs background work so that it is counted and can never end in an unhandled rejection. */
+  track: (serial: string, work: () => Promise<unknown>) => void;
 }
 
 export class OwnershipKeeper {
   /** Inactive on an unconfirmed claim: re-claim waits for the device's own poll to say so. */
   private readonly awaitingConfirmation = new Set<string>();
-  /** Lost to someone else, but the needs_attention flag is not written yet. */
-  private readonly unflagged = new Set<string>();
   /** Re-claims of a device that failed in a row. */
   private readonly reclaimFailures = new Map<string, number>();
   /** Re-claims that ended without knowing whether the device took the password. */
@@ -66,84 +69,112 @@ export class OwnershipKeeper {
     this.reclaimFailures.delete(serial);
   }
 
+  /**
+   * Called before a signal saying "activated" reaches the monitor. When the device is held for
+   * inactive and the vault knows it, the question "whose activation?" is put to the device (the
+   * monitor leaves the device inactive meanwhile) and true is returned.
+   */
+  activationSeen(serial: string): boolean {
+    const { monitor, vault } = this.options;
+    if (!vault?.get(serial) || !monitor.believesInactive(serial) || monitor.isReclaiming(serial))
+      return false;
+    if (this.unsettled.delete(serial)) {
+      monitor.setReclaiming(serial, true);
+      this.options.track(serial, () => this.settle(serial));
+      return true;
+    }
+    monitor.setReclaiming(serial, true);
+    this.options.track(serial, () => this.askOwner(serial));
+    return true;
+  }
+
   /** A poll answered for this device (after the monitor took it in). */
   polled(serial: string, result: boolean | null | Error): void {
-    if (this.unsettled.has(serial) && typeof result === 'boolean') {
-      this.unsettled.delete(serial);
-      if (result) this.options.track(this.settle(serial));
-      else this.maybeReclaim(serial);
+    if (result === false && this.unsettled.delete(serial)) {
+      this.maybeReclaim(serial);
       return;
     }
     if (result === false && this.awaitingConfirmation.delete(serial)) this.maybeReclaim(serial);
-    if (result === true && this.unflagged.has(serial)) this.options.track(this.flag(serial));
-  }
-
-  /** Someone else activated a device we held the password of. */
-  activatedBySomeoneElse(serial: string): void {
-    this.unflagged.add(serial);
-    this.options.track(this.flag(serial));
   }
 
   private maybeReclaim(serial: string): void {
     const { vault, reclaim, monitor } = this.options;
-    if (!vault || !reclaim) return;
+    if (!vault) return;
     const known = vault.get(serial) !== undefined;
-    const allowed = known ? reclaim.allowed.has(serial) : reclaim.listed.has(serial);
+    const allowed = known ? reclaim.allowed(serial) : reclaim.listed(serial);
     const address = monitor.get(serial)?.poll;
     if (!allowed || !address) return;
     monitor.setReclaiming(serial, true);
-    const run = reclaimDevice({
-      vault,
-      serial,
-      address,
-      listed: reclaim.listed.has(serial),
-      sawInactive: true,
-      recorders: reclaim.recorders?.(serial) ?? [],
-      ...(this.options.guard ? { guard: this.options.guard } : {}),
-      ...(this.options.clock ? { clock: this.options.clock } : {}),
-    }).then(
-      (outcome) => {
-        this.reclaimFailures.delete(serial);
-        monitor.setVaultKnown(serial, true);
-        this.options.onReclaim?.(outcome);
-        monitor.observe(
+    this.options.track(serial, async () => {
+      let outcome: ReclaimOutcome;
+      try {
+        outcome = await reclaimDevice({
+          vault,
           serial,
-          outcome.result === 'reclaimed'
-            ? { kind: 'reclaimed', evidence: outcome.evidence }
-            : { kind: 'ownershipLost', evidence: outcome.evidence },
-        );
-      },
-      (err: unknown) => {
-        this.options.onError(err instanceof Error ? err : new Error(String(err)));
-        if (vault.get(serial)?.pending) {
-          // It may have our password now: an activation seen meanwhile is not someone else's.
-          this.unsettled.add(serial);
-          return;
-        }
-        monitor.setReclaiming(serial, false);
-        const failures = (this.reclaimFailures.get(serial) ?? 0) + 1;
-        this.reclaimFailures.set(serial, failures);
-        if (failures < MAX_RECLAIM_TRIES) this.awaitingConfirmation.add(serial);
-      },
-    );
-    this.options.track(run);
+          address,
+          listed: reclaim.listed(serial),
+          sawInactive: true,
+          recorders: reclaim.recorders(serial),
+          guard: this.options.guard,
+          locks: this.options.locks,
+          clock: this.options.clock,
+        });
+      } catch (err) {
+        if (!HikError.isHikError(err)) throw err;
+        this.reclaimFailed(serial, err);
+        return;
+      }
+      this.reclaimFailures.delete(serial);
+      monitor.setVaultKnown(serial, true);
+      monitor.describe(serial, { model: outcome.model, firmware: outcome.firmware });
+      this.options.onReclaim(outcome);
+      monitor.observe(
+        serial,
+        outcome.result === 'reclaimed'
+          ? { kind: 'reclaimed', evidence: outcome.evidence }
+          : { kind: 'ownershipLost', evidence: outcome.evidence },
+      );
+    });
   }
 
-  private async flag(serial: string): Promise<void> {
-    const vault = this.options.vault;
-    const record = vault?.get(serial);
-    if (!vault || !record || record.state === 'needs_attention') {
-      this.unflagged.delete(serial);
+  private reclaimFailed(serial: string, err: HikError): void {
+    const { vault, monitor } = this.options;
+    this.options.onError(err, serial);
+    if (vault?.get(serial)?.pending) {
+      // It may have our password now: an activation seen meanwhile is settled, not judged.
+      monitor.setReclaiming(serial, false);
+      this.unsettled.add(serial);
       return;
     }
-    try {
-      if (record.pending) await this.settle(serial);
-      else await vault.markNeedsAttention(serial, OWNERSHIP_LOST_REASON);
-      this.unflagged.delete(serial);
-    } catch (err) {
-      if (!HikError.isHikError(err)) throw err;
-      this.options.onError(err);
+    monitor.setReclaiming(serial, false);
+    const failures = (this.reclaimFailures.get(serial) ?? 0) + 1;
+    this.reclaimFailures.set(serial, failures);
+    if (failures < MAX_RECLAIM_TRIES) this.awaitingConfirmation.add(serial);
+  }
+
+  /**
+   * Whose activation? Our own would have gone through this fleet (re-claiming) or left a pending
+   * password in the vault (a re-claim cut short by a restart): that one is settled by reconcile.
+   * Anything else is someone else's: the record is flagged needs_attention, then one
+   * `ownership_lost`. A flag that could not be written (disk full) leaves the device inactive, and
+   * the next sighting of the activation tries again. No login is spent on the question.
+   */
+  private async askOwner(serial: string): Promise<void> {
+    const { vault, monitor } = this.options;
+    const record = vault?.get(serial);
+    if (!vault || !record) return;
+    if (record.pending) return this.settle(serial);
+    if (record.state !== 'needs_attention') {
+      try {
+        await vault.markNeedsAttention(serial, ATTENTION_REASONS.ownershipLost);
+      } catch (err) {
+        monitor.setReclaiming(serial, false);
+        if (!HikError.isHikError(err)) throw err;
+        this.options.onError(err, serial);
+        return;
+      }
     }
+    this.lost(serial, { signal: 'activateStatus', activated: true, reason: 'activated_by_someone_else' });
   }
 
   /**
@@ -160,21 +191,23 @@ export class OwnershipKeeper {
         vault,
         serial,
         address: monitor.get(serial)?.poll ?? undefined,
-        ...(this.options.guard ? { guard: this.options.guard } : {}),
+        guard: this.options.guard,
+        locks: this.options.locks,
       });
       resolution = outcome.resolution;
     } catch (err) {
+      monitor.setReclaiming(serial, false);
       if (!HikError.isHikError(err)) throw err;
       this.unsettled.add(serial);
-      this.options.onError(err);
+      this.options.onError(err, serial);
       return;
     }
     const evidence = { signal: 'reconcile', resolution };
-    monitor.observe(
-      serial,
-      resolution === 'needs_attention'
-        ? { kind: 'ownershipLost', evidence }
-        : { kind: 'reclaimed', evidence },
-    );
+    if (resolution === 'needs_attention') this.lost(serial, evidence);
+    else monitor.observe(serial, { kind: 'reclaimed', evidence });
+  }
+
+  private lost(serial: string, evidence: Evidence): void {
+    this.options.monitor.observe(serial, { kind: 'ownershipLost', evidence });
   }
 }

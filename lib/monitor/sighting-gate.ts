@@ -21,7 +21,7 @@ import { HikError } from '../errors';
 import { normaliseFingerprint } from '../isapi/pinned-connector';
 import type { SadpDevice } from '../sadp/sadp-device';
 import type { PollAddress } from './activation-monitor';
-import type { Evidence } from './monitor-types';
+import type { Evidence } from '../device-vocabulary';
 
 export interface KnownAddress {
   poll: PollAddress;

@@ -31,3 +31,15 @@ export class DeviceLocks {
     }
   }
 }
+
+const DEFAULT_LOCKS_KEY = Symbol.for('node-red-contrib-hik-guard.device-locks');
+
+/**
+ * The locks every operation uses unless it is given others: one set per process, kept on a global
+ * symbol so that even two loaded copies of this package never run two operations on one device.
+ */
+export function defaultDeviceLocks(): DeviceLocks {
+  const holder = globalThis as { [DEFAULT_LOCKS_KEY]?: DeviceLocks };
+  holder[DEFAULT_LOCKS_KEY] ??= new DeviceLocks();
+  return holder[DEFAULT_LOCKS_KEY];
+}

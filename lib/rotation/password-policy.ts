@@ -4,13 +4,13 @@
  * (lower, upper, digit, special) so the device rates them "strong", and free of what gets a
  * password refused or breaks the places it is copied to:
  *  - the user name (case-insensitive) or its mirror, "admin", "123", runs of four ascending or
- *    descending characters and four equal characters (Hikvision's newer rule set, landscape.md);
+ *    descending characters and four equal characters (Hikvision's newer rule set, docs/protocol/isapi.md §2.5);
  *  - `: @ / % ? #` (RTSP URLs), `< > & ' "` (XML), `$ \ |` and whitespace (shells, SDKs).
  */
 import { randomInt } from 'node:crypto';
 import { InvalidArgumentError, PasswordPolicyError } from '../errors';
 
-/** The specials Hikvision firmware accepts (DS-90xxHUHI manual, isapi.md §2.5). */
+/** The specials Hikvision firmware accepts (DS-90xxHUHI manual, docs/protocol/isapi.md §2.5). */
 export const HIKVISION_SPECIALS = `.-_:/@,?!'()$&"[]{}#%^*+=\\|<>`;
 
 /** Characters a generated password never contains, whatever the device allows. */

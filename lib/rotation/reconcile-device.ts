@@ -15,11 +15,11 @@ import {
   LoginGuardRefusedError,
   NotActivatedError,
 } from '../errors';
-import { sharedDeviceLocks } from '../runtime';
 import type { ConnectionOptions, DeviceAddress } from './device-connection';
 import { DeviceConnection } from './device-connection';
-import type { DeviceLocks } from './device-locks';
+import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
 import { runStep, type RotationListener } from './rotation-steps';
+import type { ResultReason } from '../device-vocabulary';
 import type { CredentialVault } from '../vault/credential-vault';
 
 export type ReconcileResolution = 'nothing_pending' | 'current' | 'pending' | 'needs_attention';
@@ -41,14 +41,16 @@ export interface ReconcileOptions extends ConnectionOptions {
   locks?: DeviceLocks | undefined;
 }
 
+/** Why a record was marked needs_attention (words of lib/device-vocabulary.ts RESULT_REASONS). */
 export const ATTENTION_REASONS = {
   neitherWorks: 'neither_password_works',
   notActivated: 'not_activated',
   currentRejected: 'current_password_rejected',
-} as const;
+  ownershipLost: 'ownership_lost',
+} as const satisfies Record<string, ResultReason>;
 
 export async function reconcileDevice(options: ReconcileOptions): Promise<ReconcileOutcome> {
-  const locks = options.locks ?? sharedDeviceLocks();
+  const locks = options.locks ?? defaultDeviceLocks();
   return locks.run(options.serial, () => reconcileHeld(options), { wait: true });
 }
 

@@ -22,10 +22,9 @@ import {
   VaultRecordMissingError,
 } from '../errors';
 import { checkUser, getSecurityCapabilities, listUsers, putUserPassword } from '../isapi/endpoints/security';
-import { sharedDeviceLocks } from '../runtime';
 import { updateDependentChannels, type DependentResult, type RecorderLink } from './dependent-channels';
 import { DeviceConnection, type ConnectionOptions, type DeviceAddress } from './device-connection';
-import type { DeviceLocks } from './device-locks';
+import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
 import { generatePassword, type PasswordPolicyOptions } from './password-policy';
 import { ATTENTION_REASONS, reconcileHeld } from './reconcile-device';
 import { runStep, type RotationListener } from './rotation-steps';
@@ -75,7 +74,7 @@ export interface RotateOptions extends ConnectionOptions {
 export const DEFAULT_SETTLE_MS = 2_000;
 
 export async function rotateDevice(options: RotateOptions): Promise<RotationOutcome> {
-  const locks = options.locks ?? sharedDeviceLocks();
+  const locks = options.locks ?? defaultDeviceLocks();
   try {
     return await locks.run(options.serial, () => rotateHeld(options));
   } catch (err) {

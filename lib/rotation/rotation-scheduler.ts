@@ -21,8 +21,8 @@ export interface Timers {
 
 export interface SchedulerOptions {
   plan: SchedulePlan;
-  /** The devices to look after, read afresh at every evaluation. */
-  devices: () => Promise<readonly ScheduledDevice[]> | readonly ScheduledDevice[];
+  /** The devices to look after, read afresh at every evaluation and every `nextRotation`. */
+  devices: () => readonly ScheduledDevice[];
   /** Reconciles every pending record; runs once at start, before anything else. */
   reconcilePending: () => Promise<void>;
   rotate: (serial: string) => Promise<void>;
@@ -50,7 +50,6 @@ export class RotationScheduler {
   private readonly clock: () => number;
   private readonly timers: Timers;
   private readonly pending = new Set<{ handle: unknown; cancel: () => void }>();
-  private readonly dueTimes = new Map<string, number | null>();
   private readonly lastAttempt = new Map<string, number>();
   private running: Promise<void> | null = null;
   private stopped = false;
@@ -69,10 +68,15 @@ export class RotationScheduler {
     return this.running;
   }
 
-  /** Next due time of one device (or the earliest of all), from the last evaluation. */
+  /**
+   * Next due time of one device (or the earliest of all), computed now from the plan, the
+   * device's last rotation and the last attempt: the one answer node status, messages, the
+   * sidebar and Home Assistant all show. Null when the plan never rotates it (manual).
+   */
   nextRotation(serial?: string): Date | null {
-    const times = serial === undefined ? [...this.dueTimes.values()] : [this.dueTimes.get(serial) ?? null];
-    const known = times.filter((t): t is number => t !== null);
+    const now = this.clock();
+    const devices = this.options.devices().filter((d) => serial === undefined || d.serial === serial);
+    const known = devices.map((d) => this.dueAt(d, now)).filter((t): t is number => t !== null);
     return known.length === 0 ? null : new Date(Math.min(...known));
   }
 
@@ -95,20 +99,13 @@ export class RotationScheduler {
   private async evaluate(): Promise<void> {
     if (this.stopped) return;
     const now = this.clock();
-    const devices = await this.options.devices();
-    const due: string[] = [];
-    this.dueTimes.clear();
-    for (const device of devices) {
-      const last = device.lastRotation ? new Date(device.lastRotation) : null;
-      let at = nextDue(this.options.plan, last, new Date(now))?.getTime() ?? null;
-      const attempted = this.lastAttempt.get(device.serial);
-      if (at !== null && attempted !== undefined && at <= now) {
-        // Still due after an attempt: it failed. Not again before the retry delay.
-        at = Math.max(at, attempted + (this.options.retryAfterMs ?? 6 * 3600_000));
-      }
-      this.dueTimes.set(device.serial, at);
-      if (at !== null && at <= now) due.push(device.serial);
-    }
+    const due = this.options
+      .devices()
+      .filter((device) => {
+        const at = this.dueAt(device, now);
+        return at !== null && at <= now;
+      })
+      .map((device) => device.serial);
     await this.runAll(due);
     if (this.isStopped()) return;
     if (due.length > 0) {
@@ -124,6 +121,16 @@ export class RotationScheduler {
     void this.pause(wait).then((completed) => {
       if (completed && !this.stopped) this.running = this.guarded(() => this.evaluate());
     });
+  }
+
+  private dueAt(device: ScheduledDevice, now: number): number | null {
+    const last = device.lastRotation ? new Date(device.lastRotation) : null;
+    const at = nextDue(this.options.plan, last, new Date(now))?.getTime() ?? null;
+    const attempted = this.lastAttempt.get(device.serial);
+    // Still due after an attempt: it failed. Not again before the retry delay.
+    if (at !== null && attempted !== undefined && at <= now)
+      return Math.max(at, attempted + (this.options.retryAfterMs ?? 6 * 3600_000));
+    return at;
   }
 
   /** Runs the due devices with jitter, `concurrency` at a time. */

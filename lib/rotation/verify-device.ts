@@ -4,8 +4,8 @@
  * flags the record needs_attention so nothing keeps trying it.
  */
 import { AuthFailedError, VaultRecordMissingError, NotActivatedError } from '../errors';
-import { sharedDeviceLocks } from '../runtime';
 import { DeviceConnection } from './device-connection';
+import { defaultDeviceLocks } from './device-locks';
 import { ATTENTION_REASONS, reconcileHeld, type ReconcileOptions } from './reconcile-device';
 
 export type VerifyResolution = 'verified' | 'reconciled' | 'needs_attention';
@@ -20,7 +20,7 @@ export interface VerifyOutcome {
 export async function verifyDevice(
   options: ReconcileOptions & { clock?: (() => number) | undefined },
 ): Promise<VerifyOutcome> {
-  const locks = options.locks ?? sharedDeviceLocks();
+  const locks = options.locks ?? defaultDeviceLocks();
   return locks.run(options.serial, () => verifyHeld(options), { wait: true });
 }
 

@@ -1,10 +1,11 @@
 /**
- * Reads one UDP datagram as SADP, leniently (sadp.md §5): element names in any case, duplicates
+ * Reads one UDP datagram as SADP, leniently (docs/protocol/sadp.md §5): element names in any case, duplicates
  * (first wins), `flase`, CRLF, a space before `?>`, dash or colon MACs, `V5.6.2build 190701`.
  * Everything arriving on 37020 is untrusted: oversized, non-XML or identity-less datagrams are
  * returned as a drop with a reason for the caller to count, never thrown (the fuzz tests hold
- * it to that).
+ * it to that). Each drop is traced (`NODE_DEBUG=hik-guard`) with its reason, source and size only.
  */
+import { trace } from '../diagnostics';
 import { HikError } from '../errors';
 import { parseXml, parseXmlBoolean, parseXmlInt, type XmlElement } from '../xml/xml';
 import { normaliseMac, normaliseVersion, type SadpDevice, type SadpMessageKind } from './sadp-device';
@@ -34,21 +35,21 @@ export interface DatagramSource {
 }
 
 export function readSadpDatagram(bytes: Buffer, source: DatagramSource): SadpDatagram {
-  if (bytes.length > MAX_SADP_DATAGRAM_BYTES) return { kind: 'dropped', reason: 'tooLarge' };
-  if (!startsWithMarkup(bytes)) return { kind: 'dropped', reason: 'notXml' };
+  if (bytes.length > MAX_SADP_DATAGRAM_BYTES) return dropped('tooLarge', bytes, source);
+  if (!startsWithMarkup(bytes)) return dropped('notXml', bytes, source);
   let root: XmlElement;
   try {
     root = parseXml(bytes, { maxBytes: MAX_SADP_DATAGRAM_BYTES });
   } catch (err: unknown) {
     // parseXml throws only XmlParseError / BodyTooLargeError; anything else is a bug to surface.
-    if (HikError.isHikError(err)) return { kind: 'dropped', reason: 'malformed' };
+    if (HikError.isHikError(err)) return dropped('malformed', bytes, source);
     throw err;
   }
   const rootName = root.name.toLowerCase();
   const fields = collectFields(root);
   const types = fields.get('types') ?? null;
   if (rootName === 'probe') return { kind: 'other', types };
-  if (rootName !== 'probematch' && rootName !== 'hello') return { kind: 'dropped', reason: 'notSadp' };
+  if (rootName !== 'probematch' && rootName !== 'hello') return dropped('notSadp', bytes, source);
   const kind: SadpMessageKind = rootName === 'hello' ? 'hello' : 'probeMatch';
   // Command replies are ProbeMatches too; only inquiry answers and announcements describe a device.
   const typeWord = (types ?? '').toLowerCase();
@@ -56,8 +57,18 @@ export function readSadpDatagram(bytes: Buffer, source: DatagramSource): SadpDat
     return { kind: 'other', types };
   }
   const device = toDevice(fields, source);
-  if (device.serial === null && device.mac === null) return { kind: 'dropped', reason: 'noIdentity' };
+  if (device.serial === null && device.mac === null) return dropped('noIdentity', bytes, source);
   return { kind, uuid: fields.get('uuid') ?? null, device };
+}
+
+/** Never the content: a datagram on 37020 may be anything, including someone else's secrets. */
+function dropped(reason: SadpDropReason, bytes: Buffer, source: DatagramSource): SadpDatagram {
+  trace('sadp', 'datagram dropped', {
+    reason,
+    from: `${source.address}:${source.port}`,
+    bytes: bytes.length,
+  });
+  return { kind: 'dropped', reason };
 }
 
 /** Cheap pre-check so binary junk never reaches the XML parser: first non-blank byte is `<`. */

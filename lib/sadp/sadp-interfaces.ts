@@ -32,6 +32,14 @@ export function allIpv4Interfaces(table: InterfaceTable = networkInterfaces()): 
 }
 
 /**
+ * Every IPv4 interface, loopback included: the CLI's default. Loopback traffic never leaves the
+ * machine, and it is where a local simulator (`npm start`, `hik-guard sim`) answers.
+ */
+export function everyIpv4Interface(table: InterfaceTable = networkInterfaces()): SadpInterface[] {
+  return ipv4Entries(table);
+}
+
+/**
  * Resolves configured names or addresses (`eth0`, `192.168.1.10`, `127.0.0.1`) to interfaces of
  * this machine. An entry that matches nothing is an error naming it, so a typo never silently
  * widens to "all interfaces".

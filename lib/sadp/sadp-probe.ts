@@ -1,5 +1,5 @@
 /**
- * The SADP inquiry, byte for byte as the vendor tool sends it (sadp.md §2): one line, UTF-8, no
+ * The SADP inquiry, byte for byte as the vendor tool sends it (docs/protocol/sadp.md §2): one line, UTF-8, no
  * trailing NUL, a fresh upper-case hyphenated UUID each time.
  */
 import { randomUUID } from 'node:crypto';

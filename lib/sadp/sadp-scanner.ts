@@ -6,6 +6,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import type { RemoteInfo } from 'node:dgram';
+import { trace } from '../diagnostics';
 import { InvalidArgumentError, SadpSocketError } from '../errors';
 import { deviceKey, type SadpDevice } from './sadp-device';
 import { readSadpDatagram, SADP_DROP_REASONS, type SadpDropReason } from './sadp-datagram';
@@ -133,6 +134,7 @@ export class SadpScanner {
       stats.datagrams += 1;
       if (repeats.seen(bytes, source)) {
         stats.repeats += 1;
+        trace('sadp', 'datagram dropped', { reason: 'repeat', from: `${source.address}:${source.port}` });
         return;
       }
       const datagram = readSadpDatagram(bytes, source);
@@ -143,7 +145,10 @@ export class SadpScanner {
       if (datagram.kind === 'other') return;
       const ours = datagram.uuid !== null && uuids.has(datagram.uuid.toUpperCase());
       // A targets-only scan reports only its targets, not what other scanners in-process hear.
-      if (!ours && !this.multicast && !targetAddresses.has(source.address)) return;
+      if (!ours && !this.multicast && !targetAddresses.has(source.address)) {
+        trace('sadp', 'datagram dropped', { reason: 'notTarget', from: `${source.address}:${source.port}` });
+        return;
+      }
       if (!ours) stats.uuidMismatches += 1;
       const key = deviceKey(datagram.device);
       if (key === null || found.has(key)) return;

@@ -5,10 +5,12 @@
  * contact, with the enrolment password) and reconciles every pending record before anything is
  * scheduled. The new password is only in the vault, unless "include new password" is ticked.
  * Closing aborts work that has not reached the device yet; anything later is left pending in the
- * vault, which the next start reconciles.
+ * vault, which the next start reconciles. The node plans each device's rotation in the runtime's
+ * fleet (lib/fleet/fleet.ts), so the next rotation it shows is the one the sidebar, Home Assistant
+ * and the CLI show, and what its operations conclude (verified, needs attention) reaches the fleet.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { HikError, InvalidArgumentError } from '../../lib/errors';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { HikError, InvalidArgumentError, VaultKeyMissingError } from '../../lib/errors';
 import {
   CredentialManager,
   type DeviceResult,
@@ -16,10 +18,12 @@ import {
 } from '../../lib/rotation/credential-manager';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
 import type { CredentialVault } from '../../lib/vault/credential-vault';
+import type { Fleet } from '../../lib/fleet/fleet';
 import { readCredentialsSettings, type CredentialsSettings } from '../shared/credentials-settings';
-import { hikCredentialsMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+import { openNodeRedFleet } from '../shared/fleet-access';
+import { hikCredentialsMigrations } from '../shared/migrations';
+import { onClose, onInput, readNodeSettings, reportFailure } from '../shared/node-kit';
 import { getHikDevice } from '../shared/types';
-import { openNodeRedVault } from '../shared/vault-access';
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
@@ -42,7 +46,7 @@ export = (RED: NodeAPI): void => {
   }
 
   function setUp(node: Node, def: Record<string, unknown>): void {
-    const settings = readSettings(node, def);
+    const settings = readNodeSettings(RED, node, def, hikCredentialsMigrations, readCredentialsSettings);
     if (!settings) {
       node.status({ fill: 'red', shape: 'ring', text: 'hik-credentials.status.invalid' });
       return;
@@ -51,14 +55,18 @@ export = (RED: NodeAPI): void => {
     const abort = new AbortController();
     const inFlight = new Set<Promise<unknown>>();
     let scheduler: RotationScheduler | null = null;
+    let fleet: Fleet | null = null;
+    /** Withdraws each device's rotation plan from the fleet, by serial. */
+    const plans = new Map<string, () => void>();
     const track = <T>(work: Promise<T>): Promise<T> => {
       inFlight.add(work);
       void work.finally(() => inFlight.delete(work)).catch(() => undefined);
       return work;
     };
 
+    // The fleet's answer: the same value the sidebar, Home Assistant and the CLI show.
     const nextRotation = (serial: string | null): string | null =>
-      (serial !== null ? scheduler?.nextRotation(serial) : null)?.toISOString() ?? null;
+      (serial !== null ? fleet?.nextRotation(serial) : null)?.toISOString() ?? null;
     const message = (topic: Topic, result: DeviceResult, vault: CredentialVault): Record<string, unknown> => {
       const payload: Record<string, unknown> = {
         serial: result.serial,
@@ -75,7 +83,7 @@ export = (RED: NodeAPI): void => {
       return { topic, payload };
     };
     const showResult = (result: DeviceResult): void => {
-      const next = scheduler?.nextRotation();
+      const next = result.serial !== null ? fleet?.nextRotation(result.serial) : null;
       node.status({
         ...RESULT_STATUS[result.result],
         text: RED._('hik-credentials.status.result', {
@@ -92,7 +100,10 @@ export = (RED: NodeAPI): void => {
         node.error(RED._('hik-credentials.log.needsAttention', detail));
     };
 
-    const ready = openNodeRedVault(RED).then((vault) => {
+    const ready = openNodeRedFleet(RED).then(({ fleet: opened, vaultProblem }) => {
+      const vault = opened.vault;
+      if (!vault) throw vaultProblem ?? new VaultKeyMissingError('the vault could not be opened');
+      fleet = opened;
       const manager = new CredentialManager({
         vault,
         devices,
@@ -108,7 +119,18 @@ export = (RED: NodeAPI): void => {
           }
         },
       });
+      const plan = (serial: string): void => {
+        if (!plans.has(serial))
+          plans.set(
+            serial,
+            opened.planRotation(serial, node.id, () => scheduler?.nextRotation(serial) ?? null),
+          );
+      };
       const emit = (topic: Topic, result: DeviceResult, send: SendFn = (m) => node.send(m)): void => {
+        if (result.serial !== null) {
+          plan(result.serial);
+          if (topic !== 'status') tellFleet(opened, topic, result.serial, result);
+        }
         logResult(result);
         showResult(result);
         send(message(topic, result, vault));
@@ -136,6 +158,10 @@ export = (RED: NodeAPI): void => {
       // Enrolment and reconcile of pending records come first, also for input messages.
       const startup = track(scheduler.start());
       void startup.then(() => {
+        for (const device of devices) {
+          const serial = manager.record(device)?.serial;
+          if (serial) plan(serial);
+        }
         const next = scheduler?.nextRotation();
         if (next) {
           node.status({
@@ -147,56 +173,48 @@ export = (RED: NodeAPI): void => {
       });
       return { manager, emit, vault, startup };
     });
-    ready.catch((err: unknown) => {
-      showFailure(node, err);
-      node.error(err);
-    });
+    ready.catch((err: unknown) => reportFailure(node, err));
 
-    node.on('input', (msg: NodeMessageInFlow, send: SendFn, done: (err?: Error) => void) => {
+    onInput(node, async (msg, send) => {
       const topic = typeof msg.topic === 'string' ? msg.topic : '';
       const wanted = (msg.payload as { serial?: unknown } | null | undefined)?.serial;
-      const run = async (): Promise<void> => {
-        if (!TOPICS.includes(topic)) {
-          throw new InvalidArgumentError(`msg.topic must be one of ${TOPICS.join(', ')}`);
-        }
-        const { manager, emit, startup } = await ready;
-        await startup;
-        const targets = devices.filter(
-          (d) => wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted,
-        );
-        if (targets.length === 0) throw new InvalidArgumentError('no device of this node has that serial');
-        for (const device of targets) {
-          const result =
-            topic === 'status'
-              ? manager.status(device)
-              : await track(manager[topic as Exclude<Topic, 'status'>](device));
-          emit(topic as Topic, result, (m) => send({ ...m, _msgid: msg._msgid }));
-        }
-        if (topic !== 'status') void scheduler?.refresh();
-      };
-      run().then(
-        () => done(),
-        (err: unknown) => {
-          showFailure(node, err);
-          done(err instanceof Error ? err : new Error(String(err)));
-        },
+      if (!TOPICS.includes(topic)) {
+        throw new InvalidArgumentError(`msg.topic must be one of ${TOPICS.join(', ')}`);
+      }
+      const { manager, emit, startup } = await ready;
+      await startup;
+      const targets = devices.filter(
+        (d) => wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted,
       );
+      if (targets.length === 0) throw new InvalidArgumentError('no device of this node has that serial');
+      for (const device of targets) {
+        const result =
+          topic === 'status'
+            ? manager.status(device)
+            : await track(manager[topic as Exclude<Topic, 'status'>](device));
+        emit(topic as Topic, result, (m) => send({ ...m, _msgid: msg._msgid }));
+      }
+      if (topic !== 'status') void scheduler?.refresh();
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      abort.abort();
-      let timer: NodeJS.Timeout | undefined;
-      const bounded = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)));
-      const stopped = ready
-        .then(() => scheduler?.stop())
-        .catch(() => undefined)
-        .then(() => Promise.allSettled([...inFlight]));
-      void Promise.race([stopped, bounded]).finally(() => {
-        clearTimeout(timer);
-        node.status({});
-        done();
-      });
-    });
+    onClose(
+      node,
+      async () => {
+        abort.abort();
+        for (const withdraw of plans.values()) withdraw();
+        await ready.then(() => scheduler?.stop()).catch(() => undefined);
+        await Promise.allSettled([...inFlight]);
+      },
+      CLOSE_WAIT_MS,
+    );
+  }
+
+  /** What a rotation, verify or reconcile concluded about the device's password, for the fleet. */
+  function tellFleet(fleet: Fleet, topic: Topic, serial: string, result: DeviceResult): void {
+    if (result.result === 'rotated' || result.result === 'verified')
+      fleet.reportCredentialResult(serial, 'verified', { signal: topic });
+    else if (result.result === 'needs_attention')
+      fleet.reportCredentialResult(serial, 'needs_attention', { signal: topic, reason: result.reason });
   }
 
   /** Devices the vault does not know yet are enrolled now, with one attempt each. */
@@ -235,47 +253,6 @@ export = (RED: NodeAPI): void => {
       });
     }
     return devices;
-  }
-
-  function readSettings(node: Node, def: Record<string, unknown>): CredentialsSettings | null {
-    let config: Record<string, unknown>;
-    try {
-      config = migrate(def, hikCredentialsMigrations);
-    } catch (err: unknown) {
-      if (err instanceof NewerConfigVersionError) {
-        node.warn(
-          RED._('hik-credentials.log.newerConfig', {
-            found: err.foundVersion,
-            supported: err.supportedVersion,
-          }),
-        );
-        return null;
-      }
-      if (HikError.isHikError(err)) {
-        node.warn(
-          RED._('hik-credentials.log.invalidConfig', {
-            problem: RED._('hik-credentials.validation.version'),
-          }),
-        );
-        return null;
-      }
-      throw err;
-    }
-    const result = readCredentialsSettings(config);
-    if (!result.ok) {
-      node.warn(
-        RED._('hik-credentials.log.invalidConfig', {
-          problem: RED._(`hik-credentials.validation.${result.problem}`),
-        }),
-      );
-      return null;
-    }
-    return result.settings;
-  }
-
-  function showFailure(node: Node, err: unknown): void {
-    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
-    node.status({ fill: 'red', shape: 'ring', text: `errors.${code}` });
   }
 
   RED.nodes.registerType('hik-credentials', HikCredentials, {

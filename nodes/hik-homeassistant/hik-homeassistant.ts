@@ -1,14 +1,14 @@
 /**
- * `hik-homeassistant` config node: one Home Assistant (URL, access token, TLS). The link itself
- * lives in the process-wide registry (lib/runtime.ts), keyed by this node's id; flow nodes
- * `acquire` it to get the alerts facade and this node fans the connection status out to them.
+ * `hik-homeassistant` config node: one Home Assistant (URL, access token, TLS). It owns its link,
+ * as Node-RED's MQTT broker node owns its client: the first flow node to `acquire` it connects,
+ * the last one out (removed) disconnects, and closing the config node ends it, bounded. Flow nodes
+ * get the alerts facade; this node fans the connection status out to them.
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
 import { HikError } from '../../lib/errors';
 import type { HaConnectionStatus } from '../../lib/homeassistant/ha-connection';
 import { HaLink, type HaDeliveryProblem } from '../../lib/homeassistant/ha-link';
 import type { DeviceTransition } from '../../lib/homeassistant/hik-guard-alerts';
-import { sharedHaLinks } from '../../lib/runtime';
 import { readHomeAssistantSettings, type HikHomeAssistantSettings } from '../shared/homeassistant-settings';
 import { hikHomeassistantMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
 import {
@@ -63,7 +63,7 @@ export = (RED: NodeAPI): void => {
     RED.nodes.createNode(this, def);
     const settings = readSettings(this, def);
     const users = new Map<string, Node>();
-    const links = sharedHaLinks();
+    let link: HaLink | null = null;
 
     const fanOut = (status: HaConnectionStatus): void => {
       const shown = statusFor(status);
@@ -99,20 +99,29 @@ export = (RED: NodeAPI): void => {
         return null;
       }
       users.set(user.id, user);
-      const link = links.acquire(this.id, user.id, () => createLink(settings, token));
+      if (!link) {
+        link = createLink(settings, token);
+        link.start();
+      }
       user.status(statusFor(link.status));
       return link.alerts;
     };
 
+    const stopLink = async (): Promise<void> => {
+      const stopping = link;
+      link = null;
+      await stopping?.stop(CLOSE_TIMEOUT_MS);
+    };
+
     this.release = async (user, removed) => {
       users.delete(user.id);
-      // On a plain restart the user comes back with the same id: keep its hold on the link.
-      if (removed) await links.release(this.id, user.id, CLOSE_TIMEOUT_MS);
+      // On a plain restart the user comes back: keep the link until this node closes.
+      if (removed && users.size === 0) await stopLink();
     };
 
     this.on('close', (_removed: boolean, done: () => void) => {
       users.clear();
-      void links.close(this.id, CLOSE_TIMEOUT_MS).finally(done);
+      void stopLink().finally(done);
     });
   }
 

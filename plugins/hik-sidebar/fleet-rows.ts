@@ -1,16 +1,14 @@
 /**
  * The sidebar's device table, built from what the runtime knows: the deployed `hik-device`
- * config nodes, the vault records, what discovery has seen and the rotation plans of the
- * `hik-credentials` nodes. Pure (no Node-RED, no I/O) and never holds a password.
+ * config nodes, the vault records, what discovery has seen and the fleet. Pure (no Node-RED, no I/O) and never holds a password.
  */
-import type { FleetViewRow } from '../../lib/monitor/fleet-view';
-import type { MonitorState } from '../../lib/monitor/monitor-types';
-import { nextDue, type SchedulePlan } from '../../lib/rotation/rotation-schedule';
+import type { DeviceState } from '../../lib/device-vocabulary';
+import type { DeviceRow } from '../../lib/fleet/fleet';
 import type { SadpDevice } from '../../lib/sadp/sadp-device';
 import type { VaultRecord } from '../../lib/vault/credential-vault';
 
 /** The activation monitor's state when one watches the device, else what SADP last said. */
-export type Activation = MonitorState;
+export type Activation = DeviceState;
 
 export interface FleetRow {
   /** Serial when known, else `config:<id>` or the address discovery saw. */
@@ -48,11 +46,11 @@ export interface FleetSources {
     'serial' | 'host' | 'port' | 'state' | 'lastRotation' | 'lastVerification'
   >[];
   discovered: readonly { device: SadpDevice; lastSeen: number | null }[];
-  /** Rotation plan per `hik-device` config id (from the hik-credentials node managing it). */
-  plans: ReadonlyMap<string, SchedulePlan>;
-  /** Rows of the activation monitors (hik-reset nodes): their state wins over SADP's flag. */
-  monitored: readonly FleetViewRow[];
-  now: Date;
+  /**
+   * The fleet's rows: its state wins over SADP's flag, and it alone says when a device rotates
+   * next and who rotates it (the same answer node status, messages and Home Assistant give).
+   */
+  monitored: readonly DeviceRow[];
 }
 
 function iso(ms: number | null): string | null {
@@ -71,7 +69,7 @@ function later(a: string | null, b: string | null): string | null {
 }
 
 /** Overlays what an activation monitor knows onto a row (its state is the better evidence). */
-function withMonitor(row: FleetRow, monitor: FleetViewRow | undefined): FleetRow {
+function withMonitor(row: FleetRow, monitor: DeviceRow | undefined): FleetRow {
   if (!monitor) return row;
   return {
     ...row,
@@ -82,7 +80,8 @@ function withMonitor(row: FleetRow, monitor: FleetViewRow | undefined): FleetRow
     activation: monitor.state,
     lastSeen: later(row.lastSeen, monitor.lastSeen),
     lastRotation: row.lastRotation ?? monitor.lastRotation,
-    nextRotation: row.nextRotation ?? monitor.nextRotation,
+    nextRotation: monitor.nextRotation,
+    managed: monitor.rotationOwner !== null,
   };
 }
 
@@ -106,7 +105,7 @@ export function buildFleetRows(sources: FleetSources): FleetRow[] {
       nextRotation: monitor.nextRotation,
       vault: (monitor.vaultState as FleetRow['vault']) ?? null,
       configId: null,
-      managed: false,
+      managed: monitor.rotationOwner !== null,
     });
   }
   return merged;
@@ -129,10 +128,7 @@ function baseRows(sources: FleetSources): FleetRow[] {
     const seen = findDiscovered(serial, config.host);
     if (record) usedRecords.add(record.serial);
     if (seen) usedDiscovered.add(seen.device);
-    const plan = sources.plans.get(config.id);
     const lastRotation = record?.lastRotation ?? null;
-    const next =
-      plan && record ? nextDue(plan, lastRotation ? new Date(lastRotation) : null, sources.now) : null;
     rows.push({
       key: serial ?? `config:${config.id}`,
       serial,
@@ -143,10 +139,10 @@ function baseRows(sources: FleetSources): FleetRow[] {
       activation: activationOf(seen?.device),
       lastSeen: iso(seen?.lastSeen ?? null) ?? record?.lastVerification ?? null,
       lastRotation,
-      nextRotation: next ? next.toISOString() : null,
+      nextRotation: null,
       vault: record?.state ?? null,
       configId: config.id,
-      managed: plan !== undefined,
+      managed: false,
     });
   }
   for (const { device, lastSeen } of sources.discovered) {

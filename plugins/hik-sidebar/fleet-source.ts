@@ -1,18 +1,16 @@
 /**
  * What the Node-RED runtime knows about devices, gathered for the sidebar: deployed `hik-device`
- * and `hik-credentials` nodes, the vault (metadata only) and every running discovery. Also finds
- * the `hik-credentials` node that looks after a device, so the sidebar's actions go through it
- * (its vault, its locks, the login-attempt guard) rather than around it.
+ * nodes, the vault (metadata only), every running discovery and the runtime's fleet (state, next
+ * rotation and who rotates each device). Also finds the `hik-credentials` node that looks after a
+ * device, so the sidebar's actions go through it (its vault, its locks, the login-attempt guard)
+ * rather than around it.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { HikError } from '../../lib/errors';
-import type { SchedulePlan } from '../../lib/rotation/rotation-schedule';
-import { sharedDiscoveries, sharedFleetView } from '../../lib/runtime';
-import type { VaultRecord } from '../../lib/vault/credential-vault';
-import { readCredentialsSettings } from '../../nodes/shared/credentials-settings';
+import { sharedDiscoveries } from '../../lib/runtime';
 import { readDeviceSettings } from '../../nodes/shared/device-settings';
-import { hikCredentialsMigrations, hikDeviceMigrations, migrate } from '../../nodes/shared/migrations';
-import { openNodeRedVault } from '../../nodes/shared/vault-access';
+import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
+import { hikDeviceMigrations, migrate } from '../../nodes/shared/migrations';
 import { buildFleetRows, type ConfiguredDevice, type FleetRow } from './fleet-rows';
 
 export interface FleetSnapshot {
@@ -51,48 +49,21 @@ function configuredDevices(RED: NodeAPI): ConfiguredDevice[] {
   });
 }
 
-/** Rotation plan per hik-device id, and which hik-credentials node manages it. */
-function plans(RED: NodeAPI): Map<string, { plan: SchedulePlan; owner: string }> {
-  const out = new Map<string, { plan: SchedulePlan; owner: string }>();
-  for (const def of deployed(RED, 'hik-credentials')) {
-    const result = readOrNull(() => readCredentialsSettings(migrate(def, hikCredentialsMigrations)));
-    if (!result?.ok) continue;
-    for (const ref of result.settings.devices) {
-      if (!out.has(ref.device)) out.set(ref.device, { plan: result.settings.plan, owner: def.id });
-    }
-  }
-  return out;
-}
-
-async function vaultRecords(RED: NodeAPI): Promise<{ records: VaultRecord[]; problem: string | null }> {
-  try {
-    return { records: (await openNodeRedVault(RED)).list(), problem: null };
-  } catch (err) {
-    if (!HikError.isHikError(err)) throw err;
-    return { records: [], problem: err.code };
-  }
-}
-
-export async function fleetSnapshot(RED: NodeAPI, now = new Date()): Promise<FleetSnapshot> {
-  const { records, problem } = await vaultRecords(RED);
-  const planById = new Map([...plans(RED)].map(([id, p]) => [id, p.plan]));
+export async function fleetSnapshot(RED: NodeAPI): Promise<FleetSnapshot> {
+  const { fleet, vaultProblem } = await openNodeRedFleet(RED);
   const discoveries = sharedDiscoveries();
   const devices = buildFleetRows({
     configured: configuredDevices(RED),
-    records,
+    records: fleet.vault?.list() ?? [],
     discovered: discoveries.sightings(),
-    plans: planById,
-    monitored: sharedFleetView().list(),
-    now,
+    monitored: fleet.rows(),
   });
-  return { devices, vaultProblem: problem, discovering: discoveries.size };
+  return { devices, vaultProblem: vaultProblem?.code ?? null, discovering: discoveries.size };
 }
 
-/** The running hik-credentials node that looks after the device with this serial, or null. */
+/** The running hik-credentials node that rotates the device with this serial, or null. */
 export async function credentialsNodeFor(RED: NodeAPI, serial: string): Promise<Node | null> {
-  const { devices } = await fleetSnapshot(RED);
-  const row = devices.find((d) => d.serial === serial && d.configId !== null);
-  if (!row?.configId) return null;
-  const owner = plans(RED).get(row.configId)?.owner;
+  const { fleet } = await openNodeRedFleet(RED);
+  const owner = fleet.rotationOwner(serial);
   return owner ? RED.nodes.getNode(owner) : null;
 }

@@ -6,7 +6,8 @@
  */
 import type { NodeAPI } from 'node-red';
 import { HikError } from '../../lib/errors';
-import { sharedDiscoveries, sharedFleetView } from '../../lib/runtime';
+import { sharedDiscoveries } from '../../lib/runtime';
+import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
 import { registerAdminRoutes } from './admin-routes';
 import { fleetSnapshot } from './fleet-source';
 
@@ -38,9 +39,24 @@ export = (RED: NodeAPI): void => {
 
   registerAdminRoutes(RED, publish);
   sharedDiscoveries().onChange(publish);
-  sharedFleetView().onChange(publish);
+  // The fleet is made when a node first needs it (the vault key is known only then).
+  let fleetWatched = false;
+  const watchFleet = (): void => {
+    if (fleetWatched) return;
+    fleetWatched = true;
+    openNodeRedFleet(RED).then(
+      ({ fleet }) => {
+        fleet.onChange(publish);
+        fleet.onStop(() => (fleetWatched = false));
+      },
+      () => (fleetWatched = false),
+    );
+  };
   // The runtime has no plugin close hook; an unref'd timer never holds the process open.
-  setInterval(publish, REFRESH_MS).unref();
+  setInterval(() => {
+    watchFleet();
+    publish();
+  }, REFRESH_MS).unref();
 
   (RED as unknown as { plugins: PluginRegistry }).plugins.registerPlugin('hik-sidebar', {
     type: 'hik-guard-sidebar',

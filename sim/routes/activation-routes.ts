@@ -1,5 +1,5 @@
 /**
- * Activation of a factory-state device, without authentication (isapi.md §3): the status probe,
+ * Activation of a factory-state device, without authentication (docs/protocol/isapi.md §3): the status probe,
  * the RSA challenge and the AES-wrapped activation password. On an active device the challenge and
  * activate endpoints answer 403 Invalid Operation.
  */

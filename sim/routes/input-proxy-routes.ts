@@ -1,5 +1,5 @@
 /**
- * NVR channels (isapi.md §5.1). GET never returns the stored password; PUT replaces only the
+ * NVR channels (docs/protocol/isapi.md §5.1). GET never returns the stored password; PUT replaces only the
  * fields given; /status logs in to each camera with the stored credential (see nvr-camera-login).
  */
 import {

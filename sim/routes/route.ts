@@ -1,10 +1,9 @@
 /** The shape of an ISAPI route and what its handler receives. */
-import type { XmlElement } from '../../lib/xml/xml';
-import { parseXml } from '../../lib/xml/xml';
 import type { SimUser } from '../device-state';
 import { STATUS, statusResponse } from '../fixtures/response-status';
 import type { SimDevice } from '../sim-device';
 import type { SimResponse } from '../sim-response';
+import { parseSimXml, type SimXmlElement } from '../sim-xml';
 
 export interface RouteRequest {
   method: string;
@@ -47,10 +46,10 @@ export function readXmlBody(
   device: SimDevice,
   request: RouteRequest,
   rootNames: readonly string[],
-): { root: XmlElement } | { response: SimResponse } {
-  let root: XmlElement;
+): { root: SimXmlElement } | { response: SimResponse } {
+  let root: SimXmlElement;
   try {
-    root = parseXml(request.body);
+    root = parseSimXml(request.body);
   } catch {
     return { response: statusResponse(device.xmlStyle, request.path, STATUS.badXmlFormat) };
   }

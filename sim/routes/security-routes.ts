@@ -1,15 +1,15 @@
 /**
  * /ISAPI/Security: userCheck, capabilities and user accounts. A password change follows real
- * firmware: rules of isapi.md §2.5, `<loginPassword>` on newer firmware, only an Administrator
+ * firmware: rules of docs/protocol/isapi.md §2.5, `<loginPassword>` on newer firmware, only an Administrator
  * changes other accounts, and the old password stops working at once.
  */
-import type { XmlElement } from '../../lib/xml/xml';
 import type { UserLevel } from '../device-profile';
 import { STATUS, statusResponse, type StatusSpec } from '../fixtures/response-status';
 import { securityCapXml, userCheckOkXml, userListXml, userXml } from '../fixtures/security';
 import { passwordLevel, passwordRejection } from '../password-rules';
 import type { SimDevice } from '../sim-device';
 import { xmlResponse, type SimResponse } from '../sim-response';
+import type { SimXmlElement } from '../sim-xml';
 import { callerOf, readXmlBody, type Route, type RouteRequest } from './route';
 
 /** The factory password of pre-2015 firmware; userCheck flags it as the default password. */
@@ -52,7 +52,7 @@ export const securityRoutes: Route[] = [
     auth: true,
     handlers: {
       GET: (device) => xmlResponse(200, userListXml(device.state.users, device.xmlStyle)),
-      // Some devices accept the <User> PUT on the collection, id taken from the body (isapi.md §2.1).
+      // Some devices accept the <User> PUT on the collection, id taken from the body (docs/protocol/isapi.md §2.1).
       PUT: (device, request) => putUser(device, request, null),
     },
   },
@@ -71,7 +71,7 @@ export const securityRoutes: Route[] = [
 ];
 
 /**
- * No weak-password sub-code is known (isapi.md §2.3, §9), so refused passwords, missing rights and
+ * No weak-password sub-code is known (docs/protocol/isapi.md §2.3, §9), so refused passwords, missing rights and
  * a wrong `<loginPassword>` all answer statusCode 4 Invalid Operation / invalidOperation; a missing
  * required element answers statusCode 6 Invalid XML Content / badXmlContent.
  */
@@ -119,7 +119,7 @@ interface UserChange {
   loginPassword: string | null;
 }
 
-function readChange(body: XmlElement): UserChange | 'bad' {
+function readChange(body: SimXmlElement): UserChange | 'bad' {
   const level = body.textAt('userLevel');
   if (level !== null && !USER_LEVELS.includes(level as UserLevel)) return 'bad';
   return {

@@ -1,12 +1,12 @@
 /**
- * Our own ProbeMatch / Hello text for a simulated device, shaped on the real captures in sadp.md
+ * Our own ProbeMatch / Hello text for a simulated device, shaped on the real captures in docs/protocol/sadp.md
  * §4 (legacy sample A when the firmware predates activation, modern sample B otherwise) with the
  * device's quirks applied. The element set and order follow those captures; values come from the
  * device's identity and live state.
  */
 import { createHash } from 'node:crypto';
-import { escapeXml } from '../../lib/xml/xml';
 import type { SimDevice } from '../sim-device';
+import { escapeXml } from '../sim-xml';
 import type { ResolvedSadpQuirks } from './sadp-quirks';
 
 export interface AdvertisedNetwork {
@@ -15,7 +15,7 @@ export interface AdvertisedNetwork {
   gateway: string;
 }
 
-/** Codes seen in captures (sadp.md §3); which code means which family is not recorded. */
+/** Codes seen in captures (docs/protocol/sadp.md §3); which code means which family is not recorded. */
 const DEVICE_TYPE_CODES = { IPCamera: 141945, IPDome: 142378, NVR: 44322 } as const;
 
 export function probeMatchXml(

@@ -1,5 +1,5 @@
 /**
- * How one simulated device's SADP datagrams differ, as real firmware does (sadp.md §4–5). The
+ * How one simulated device's SADP datagrams differ, as real firmware does (docs/protocol/sadp.md §4–5). The
  * defaults follow the modern capture (sample B): dashed lower-case MAC, `V5.6.2build 190701`,
  * LF line ends, an `Activated` element, unicast replies.
  */

@@ -1,5 +1,5 @@
 /**
- * Makes one simulated device answer SADP as real ones do (sadp.md §1, §7.3): an inquiry on the
+ * Makes one simulated device answer SADP as real ones do (docs/protocol/sadp.md §1, §7.3): an inquiry on the
  * group or to its own address gets a ProbeMatch unicast to the sender's address and port (or to
  * the group, with the `multicastReplies` quirk); on start and every boot (reboot, factory reset)
  * it multicasts a Hello. It answers only while the device is up.
@@ -9,11 +9,11 @@
  */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { randomInt } from 'node:crypto';
-import { HikError, InvalidArgumentError } from '../../lib/errors';
-import { parseXml } from '../../lib/xml/xml';
+import { InvalidArgumentError } from '../../lib/errors';
 import { SADP_GROUP, SADP_PORT } from '../../lib/sadp/sadp-probe';
 import { isLoopbackAddress } from '../loopback-address';
 import type { SimDevice } from '../sim-device';
+import { parseSimXml, SimXmlError } from '../sim-xml';
 import { probeMatchXml } from './probe-match-xml';
 import { resolveSadpQuirks, type ResolvedSadpQuirks, type SadpQuirks } from './sadp-quirks';
 
@@ -158,7 +158,7 @@ export class SadpResponder {
 /** The Uuid of an inquiry (`<Probe>` with `Types` inquiry…), or null for anything else. */
 function inquiryUuid(bytes: Buffer): string | null {
   try {
-    const root = parseXml(bytes, { maxBytes: 16 * 1024 });
+    const root = parseSimXml(bytes, { maxBytes: 16 * 1024 });
     // Like the ITSC responder: a Probe with a Uuid is enough; Types defaults to inquiry.
     if (root.name !== 'Probe') return null;
     const types = (root.textAt('Types') ?? 'inquiry').toLowerCase();
@@ -166,7 +166,7 @@ function inquiryUuid(bytes: Buffer): string | null {
     return root.textAt('Uuid');
   } catch (err: unknown) {
     // Junk on the SADP port is ignored, as a device does; only a parser bug should surface.
-    if (HikError.isHikError(err)) return null;
+    if (err instanceof SimXmlError) return null;
     throw err;
   }
 }

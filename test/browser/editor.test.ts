@@ -40,8 +40,20 @@ const members: SimFleetMember[] = [
 }));
 const [serial1, serial2] = members.map((m) => m.serialNumber as string) as [string, string];
 
+interface EditorNode {
+  id: string;
+  type: string;
+  users: unknown[];
+  devices?: unknown[];
+}
+
 declare const RED: {
-  nodes: { getType(type: string): unknown; node(id: string): unknown };
+  nodes: {
+    getType(type: string): unknown;
+    node(id: string): unknown;
+    eachConfig(visit: (node: EditorNode) => void): void;
+  };
+  events: { emit(name: string, node: unknown): void };
   sidebar: { show(id: string): void };
   view: { importNodes(nodes: object[]): void };
   editor: { edit(node: unknown): void; editConfig(name: string, type: string, id: string): void };
@@ -195,6 +207,27 @@ describe('the editor in Chromium', function () {
     await row(page, serial2).and(page.locator('[data-activation="inactive"]')).waitFor({ timeout: 20_000 });
     assert.equal(await row(page, serial2).locator('.hik-sidebar-activation').textContent(), 'inactive');
     await page.locator('.hik-sidebar').screenshot({ path: join(IMAGES, 'sidebar-inactive.png') });
+    await page.context().close();
+  });
+
+  it('counts every hik-device as used by each node that lists it, so none is offered as unused', async () => {
+    const page = await editorAs('owner');
+    const usersOf = () =>
+      page.evaluate(() => {
+        const users: Record<string, string[]> = {};
+        RED.nodes.eachConfig((n) => {
+          if (n.type === 'hik-device') users[n.id] = n.users.map((u) => (u as EditorNode).id);
+        });
+        return users;
+      });
+    assert.deepEqual(await usersOf(), { dev1: ['reset1'], dev2: ['reset1'] });
+    // The count follows the list: a device taken off it is unused again, as Node-RED would say.
+    await page.evaluate(() => {
+      const reset = RED.nodes.node('reset1') as EditorNode;
+      reset.devices = [{ device: 'dev1' }];
+      RED.events.emit('nodes:change', reset);
+    });
+    assert.deepEqual(await usersOf(), { dev1: ['reset1'], dev2: [] });
     await page.context().close();
   });
 

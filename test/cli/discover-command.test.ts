@@ -86,6 +86,21 @@ describe('hik-guard discover', function () {
     assert.equal(devices[1]?.firmware, 'V5.2.0 build 140721');
   });
 
+  it('without --interface also asks loopback, so a local simulator answers', async function () {
+    // The default is every IPv4 interface: only inside npm test's namespace is that loopback alone.
+    if (process.env.HIK_GUARD_NETNS !== '1') {
+      console.log('      skipped: not inside npm test’s private network namespace');
+      this.skip();
+    }
+    const run = await runCli(['discover', '--timeout', '400', '--json']);
+    assert.equal(run.code, 0, run.stderr);
+    const devices = JSON.parse(run.stdout) as { serial: string; interfaceAddress: string }[];
+    assert.deepEqual(
+      devices.map((d) => [d.serial, d.interfaceAddress]).sort(),
+      MEMBERS.map((m) => [m.serialNumber, '127.0.0.1']).sort(),
+    );
+  });
+
   it('with --target asks exactly that address, by unicast', async () => {
     const target = fleet.devices[0];
     assert.ok(target?.host);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { HikError, InvalidArgumentError } from '../../lib/errors';
-import { DEVICE_STATES, deviceEntity, entityIdForSerial } from '../../lib/homeassistant/device-entity';
+import { DEVICE_STATES } from '../../lib/device-vocabulary';
+import { deviceEntity, entityIdForSerial } from '../../lib/homeassistant/device-entity';
 import { parseHaEndpoint } from '../../lib/homeassistant/ha-endpoint';
 import { toHaError } from '../../lib/homeassistant/ha-error';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFlows } from 'node-red-node-test-helper';
 import type { SinonSpy } from 'sinon';
-import { sharedFleetView, sharedSadpSockets, sharedVaults } from '../../lib/runtime';
+import { sharedFleets, sharedSadpSockets, sharedVaults } from '../../lib/runtime';
 import hikDevice = require('../../nodes/hik-device/hik-device');
 import hikHomeAssistant = require('../../nodes/hik-homeassistant/hik-homeassistant');
 import hikReset = require('../../nodes/hik-reset/hik-reset');
@@ -61,13 +61,14 @@ describe('hik-reset node', function () {
   });
   afterEach(async () => {
     await helper.unload();
+    for (const runtimeFleet of await sharedFleets().all())
+      assert.equal(runtimeFleet.viewCount, 0, 'the node closed its view of the fleet');
     (helper as unknown as { _settings: unknown })._settings = originalSettings;
     await sharedVaults().closeAll();
     await fleet.stop();
     await server.stop();
     await rm(userDir, { recursive: true, force: true });
     assert.equal(sharedSadpSockets().openSockets, 0, 'the node closed its SADP sockets');
-    assert.deepEqual(sharedFleetView().list(), [], 'the node left the fleet view');
   });
 
   function flow(extra: Record<string, unknown> = {}): TestFlows {
@@ -134,10 +135,9 @@ describe('hik-reset node', function () {
       status.calledWithMatch({ fill: 'red', shape: 'dot', text: '0 ok · 1 inactive · 0 attention' }),
       JSON.stringify(status.args),
     );
+    const [runtimeFleet] = await sharedFleets().all();
     assert.deepEqual(
-      sharedFleetView()
-        .list()
-        .map((r) => [r.serial, r.state, r.name]),
+      runtimeFleet?.rows().map((r) => [r.serial, r.state, r.name]),
       [[CAMERA, 'inactive', 'Garage']],
     );
     const logged = JSON.stringify(helper.log().args);

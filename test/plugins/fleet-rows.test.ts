@@ -1,14 +1,13 @@
 /**
  * The sidebar table is one row per device, whatever mix of sources knows it: a configured device
  * is matched to its vault record (by serial, else address) and to discovery (serial, else IP); an
- * activation monitor's state wins over SADP's flag; nothing known twice is listed twice.
+ * fleet's state wins over SADP's flag and its next rotation is the one shown; nothing known twice
+ * is listed twice.
  */
 import assert from 'node:assert/strict';
-import type { FleetViewRow } from '../../lib/monitor/fleet-view';
+import type { DeviceRow } from '../../lib/fleet/fleet';
 import type { SadpDevice } from '../../lib/sadp/sadp-device';
 import { buildFleetRows, type FleetSources } from '../../plugins/hik-sidebar/fleet-rows';
-
-const NOW = new Date('2026-03-01T12:00:00Z');
 
 function sadp(partial: Partial<SadpDevice>): SadpDevice {
   return {
@@ -45,9 +44,7 @@ function sources(partial: Partial<FleetSources>): FleetSources {
     configured: [],
     records: [],
     discovered: [],
-    plans: new Map(),
     monitored: [],
-    now: NOW,
     ...partial,
   };
 }
@@ -61,6 +58,23 @@ const record = {
   lastVerification: '2026-02-01T03:00:00.000Z',
 };
 
+function fleetRow(serial: string, state: DeviceRow['state']): DeviceRow {
+  return {
+    serial,
+    name: null,
+    model: 'DS-M',
+    ip: '10.0.0.8',
+    firmware: null,
+    state,
+    since: '2026-03-01T11:00:00.000Z',
+    lastSeen: '2026-03-01T11:59:30.000Z',
+    lastRotation: null,
+    nextRotation: null,
+    rotationOwner: null,
+    vaultState: null,
+  };
+}
+
 describe('sidebar fleet rows', () => {
   it('joins a configured device without serial to its vault record by address and to discovery by IP', () => {
     const rows = buildFleetRows(
@@ -73,7 +87,17 @@ describe('sidebar fleet rows', () => {
             lastSeen: Date.parse('2026-03-01T11:59:00Z'),
           },
         ],
-        plans: new Map([['d1', { kind: 'interval' as const, everyDays: 90 }]]),
+        monitored: [
+          {
+            ...fleetRow('SN1', 'active'),
+            ip: '10.0.0.5',
+            model: null,
+            lastSeen: null,
+            lastRotation: '2026-01-01T03:00:00.000Z',
+            nextRotation: '2026-04-01T03:00:00.000Z',
+            rotationOwner: 'rotator',
+          },
+        ],
       }),
     );
     assert.deepEqual(rows, [
@@ -113,20 +137,8 @@ describe('sidebar fleet rows', () => {
     );
   });
 
-  it("takes an activation monitor's state over SADP's flag and adds devices only it knows", () => {
-    const monitored = (serial: string, state: FleetViewRow['state']): FleetViewRow => ({
-      serial,
-      name: null,
-      model: 'DS-M',
-      ip: '10.0.0.8',
-      firmware: null,
-      state,
-      since: '2026-03-01T11:00:00.000Z',
-      lastSeen: '2026-03-01T11:59:30.000Z',
-      lastRotation: null,
-      nextRotation: null,
-      vaultState: null,
-    });
+  it("takes the fleet's state over SADP's flag and adds devices only it knows", () => {
+    const monitored = fleetRow;
     const rows = buildFleetRows(
       sources({
         discovered: [

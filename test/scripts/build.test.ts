@@ -1,15 +1,18 @@
 /**
  * The built package (dist/, made by scripts/build.mjs; `npm test` builds before mocha runs) is
- * what users install: check its layout, that both module systems load a node, and that a real
- * Node-RED of the version under test loads it with its editor, catalog, help and icon.
+ * what users install: check its layout, that both module systems load a node, that the hik-guard
+ * command stays executable across builds, and that a real Node-RED of the version under test loads
+ * it with its editor, catalog, help and icon.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   mkdirSync,
   writeFileSync,
@@ -23,6 +26,7 @@ import { nodeRedPackage } from '../support/node-red';
 const root = join(__dirname, '..', '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
   name: string;
+  version: string;
   'node-red': { nodes: Record<string, string> };
 };
 const declaredNodes = Object.entries(pkg['node-red'].nodes);
@@ -65,6 +69,23 @@ describe('the built package (dist/)', () => {
       });
     });
   }
+});
+
+describe('the built hik-guard command', function () {
+  this.timeout(120_000);
+  const bin = join(root, 'dist', 'cli', 'hik-guard.js');
+
+  it('is executable after every build, so npx hik-guard runs it directly', function () {
+    // File modes are a POSIX matter.
+    if (process.platform === 'win32') this.skip();
+    chmodSync(bin, 0o644); // what tsc leaves when it rewrites the file
+    const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { encoding: 'utf8' });
+    assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+    assert.equal(statSync(bin).mode & 0o777, 0o755);
+    const run = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+    assert.equal(run.error, undefined);
+    assert.equal(run.stdout.trim(), pkg.version);
+  });
 });
 
 describe('the built package in a real Node-RED', function () {

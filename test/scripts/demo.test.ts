@@ -1,21 +1,32 @@
 /**
- * The `npm start` demo (dist/scripts/demo.js) in its watch mode, as the README documents it: with
- * HIK_GUARD_TARGETS naming a device (a simulated one on loopback here) and HA_URL + HA_TOKEN a
- * Home Assistant (the HA test server), a factory reset of the watched device reaches Home
- * Assistant as a `hik_guard_event` with `to: "inactive"` and as the state `inactive` of
- * `sensor.hik_guard_<serial-slug>`, within one poll interval; SIGTERM then stops it cleanly.
- * Also the environment parsing, without starting anything.
+ * The `npm start` demo. `npm start` itself with the simulator, as the README's quick start runs
+ * it: the editor URL only once the editor answers (no credentials warning before it), the printed
+ * reset, status and discover commands work against the fleet, and a SIGTERM to the npm process
+ * leaves no demo or Node-RED process and a free port. A busy PORT ends it at once, naming PORT.
+ * dist/scripts/demo.js in its watch mode: with HIK_GUARD_TARGETS naming a device (a simulated one
+ * on loopback here) and HA_URL + HA_TOKEN a Home Assistant (the HA test server), a factory reset
+ * of the watched device reaches Home Assistant as a `hik_guard_event` with `to: "inactive"` and as
+ * the state `inactive` of `sensor.hik_guard_<serial-slug>`, within one poll interval; SIGTERM then
+ * stops it cleanly. Also the environment parsing and the user directory, without starting anything.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { entityIdForSerial } from '../../lib/homeassistant/device-entity';
+import { portProblem } from '../../scripts/demo-process';
 import { demoSettings, watchTargetNodes } from '../../scripts/demo-settings';
+import { DEMO_CREDENTIAL_SECRET, prepareDemoUserDir } from '../../scripts/demo-user-dir';
 import { SimFleet } from '../../sim';
+import { runCli } from '../support/cli-run';
 import { HaTestServer } from '../support/ha-test-server';
+import { nodeRedPath } from '../support/node-red';
 import { eventually } from '../support/node-red-process';
+import { descendantsOf, isRunning, type ProcessInfo } from '../support/process-tree';
+import { digestRequest } from '../sim/helpers/digest-client';
+import { tagText } from '../sim/helpers/http';
 
 const root = join(__dirname, '..', '..');
 const HA_TOKEN = 'demo-ha-canary-token';
@@ -58,6 +69,179 @@ describe('demo environment', () => {
       [discover?.targets, discover?.interfaces, reset?.interfaces, reset?.pollSeconds, reset?.server],
       ['127.0.0.5', '127.0.0.1', '127.0.0.1', 7, ''],
     );
+  });
+});
+
+describe('demo user directory', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hik-guard-demo-dir-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('stores the credentials encrypted, and Node-RED decrypts them without a warning', async () => {
+    const credentials = {
+      'dev-1': { password: 'Demo-Cred-Canary1' },
+      'ha-1': { token: 'demo-token-canary' },
+    };
+    prepareDemoUserDir({ dir, packageRoot: join(__dirname, '..', '..'), port: 1880, flows: [], credentials });
+    const stored = readFileSync(join(dir, 'flows_cred.json'), 'utf8');
+    assert.ok(!stored.includes('Canary1') && !stored.includes('token-canary'), 'nothing in clear');
+    assert.deepEqual(Object.keys(JSON.parse(stored) as object), ['$']);
+
+    // The runtime's own credentials module, with the settings the demo writes.
+    const modulePath = require.resolve('@node-red/runtime/lib/nodes/credentials', {
+      paths: [dirname(nodeRedPath)],
+    });
+    const runtimeCredentials = require(modulePath) as {
+      init(runtime: unknown): void;
+      load(credentials: unknown): Promise<void>;
+      get(id: string): unknown;
+    };
+    const warnings: string[] = [];
+    runtimeCredentials.init({
+      log: { warn: (m: string) => warnings.push(m), debug: () => undefined, _: (key: string) => key },
+      settings: { get: (key: string) => (key === 'credentialSecret' ? DEMO_CREDENTIAL_SECRET : undefined) },
+    });
+    await runtimeCredentials.load(JSON.parse(stored));
+    assert.deepEqual(warnings, []);
+    assert.deepEqual(runtimeCredentials.get('dev-1'), credentials['dev-1']);
+    assert.deepEqual(runtimeCredentials.get('ha-1'), credentials['ha-1']);
+  });
+});
+
+describe('npm start with the simulator', function () {
+  this.timeout(180_000);
+  const root = join(__dirname, '..', '..');
+  const userDir = mkdtempSync(join(tmpdir(), 'hik-guard-npm-start-'));
+  let npm: ChildProcess | undefined;
+  let output = '';
+  let recorded: ProcessInfo[] = [];
+
+  before(function () {
+    // The process checks read /proc.
+    if (process.platform !== 'linux') this.skip();
+  });
+
+  after(async () => {
+    for (const leftover of recorded.filter(isRunning)) process.kill(leftover.pid, 'SIGKILL');
+    if (npm && npm.exitCode === null && npm.signalCode === null) {
+      npm.kill('SIGKILL');
+      await new Promise((resolve) => npm?.once('exit', resolve));
+    }
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('prints the editor URL once it answers, whose hints work, and SIGTERM to npm leaves nothing behind', async () => {
+    npm = spawn('npm', ['start'], {
+      cwd: root,
+      // PORT=0: a free port, printed in the URL.
+      env: { ...process.env, PORT: '0', HIK_GUARD_DEMO_DIR: userDir, HIK_SIM_PASSWORD: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    npm.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    npm.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const npmPid = npm.pid;
+    assert.ok(npmPid !== undefined);
+
+    const url = await eventually(
+      'the editor URL',
+      () => {
+        if (npm?.exitCode !== null) throw new Error(`npm start ended early:\n${output}`);
+        return /Node-RED editor: (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      },
+      150_000,
+    );
+    recorded = descendantsOf(npmPid);
+    assert.ok(
+      // Node-RED renames its process to node-red.
+      recorded.some((p) => /^node-red\b|red\.js/.test(p.command)),
+      `Node-RED runs under npm: ${JSON.stringify(recorded)}`,
+    );
+    assert.equal((await fetch(`${url}/`)).status, 200, 'the editor answers once its URL is printed');
+    assert.ok(
+      output.indexOf('Server now running') < output.indexOf('Node-RED editor:'),
+      'the URL comes after Node-RED is listening',
+    );
+    assert.ok(!output.includes('Encrypted credentials not found'), output);
+
+    // The printed reset command (curl --digest), sent by the test's digest client.
+    const reset = /curl --digest -u admin:(\S+) -X PUT '(http:\/\/[^']+)'/.exec(output);
+    assert.ok(reset?.[1] && reset[2], output);
+    const target = new URL(reset[2]);
+    const serial = /Factory-reset camera (\S+) \(/.exec(output)?.[1];
+    const answer = await digestRequest(
+      { host: target.hostname, port: Number(target.port), https: false },
+      target.pathname + target.search,
+      { userName: 'admin', password: reset[1] },
+      { method: 'PUT' },
+    );
+    assert.equal(tagText(answer.body, 'statusCode'), '1', answer.body);
+    await eventually(
+      'the reset camera reported inactive',
+      () => output.includes(`Device ${serial} (${target.hostname}) is now inactive`),
+      30_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${output}`);
+    });
+
+    // The printed CLI commands.
+    const status = /HIK_PW=(\S+) npx hik-guard status (.+)$/m.exec(output);
+    assert.ok(status?.[1] && status[2], output);
+    const statusRun = await runCli(['status', ...status[2].trim().split(/\s+/), '--json'], {
+      HIK_PW: status[1],
+    });
+    assert.equal(statusRun.code, 0, statusRun.stderr);
+    assert.equal((JSON.parse(statusRun.stdout) as { activated: boolean }).activated, true);
+    const discover = /npx hik-guard discover (.+)$/m.exec(output);
+    assert.ok(discover?.[1], output);
+    const discoverRun = await runCli(['discover', ...discover[1].trim().split(/\s+/), '--json']);
+    assert.equal(discoverRun.code, 0, discoverRun.stderr);
+    assert.equal((JSON.parse(discoverRun.stdout) as unknown[]).length, 4, 'three cameras and the NVR');
+
+    // What a process manager does: SIGTERM to npm alone.
+    const npmExit = new Promise((resolve) => npm?.once('exit', resolve));
+    process.kill(npmPid, 'SIGTERM');
+    await npmExit;
+    await eventually(
+      'no demo or Node-RED process left',
+      () => recorded.filter(isRunning).length === 0,
+      30_000,
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}: ${JSON.stringify(recorded.filter(isRunning))}\n${output}`);
+    });
+    assert.equal(await portProblem(Number(new URL(url).port)), null, 'the editor port is free again');
+  });
+});
+
+describe('npm start with the editor port in use', function () {
+  this.timeout(30_000);
+  const userDir = mkdtempSync(join(tmpdir(), 'hik-guard-busy-port-'));
+  let blocker: Server;
+
+  before(async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  });
+  after(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+    rmSync(userDir, { recursive: true, force: true });
+  });
+
+  it('ends at once with a message naming PORT, before starting anything', async () => {
+    const address = blocker.address();
+    assert.ok(address !== null && typeof address === 'object');
+    const demo = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'scripts', 'demo.js')], {
+      env: { ...process.env, PORT: String(address.port), HIK_GUARD_DEMO_DIR: userDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    demo.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+    assert.equal(code, 1, output);
+    assert.match(output, new RegExp(`Port ${address.port} is in use; set PORT=`));
+    for (const never of ['Simulated fleet', 'Welcome to Node-RED', 'Node-RED editor:']) {
+      assert.ok(!output.includes(never), `${never} in:\n${output}`);
+    }
+    assert.equal(existsSync(join(userDir, 'settings.js')), false, 'no user directory prepared');
   });
 });
 

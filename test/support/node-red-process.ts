@@ -17,6 +17,11 @@ export interface NodeRedProcessOptions {
   flows?: Record<string, unknown>[];
   /** Plain (unencrypted) credentials by node id: Node-RED encrypts them with credentialSecret. */
   credentials?: Record<string, Record<string, string>>;
+  /**
+   * Start on this existing user directory (a restart of a stopped process): nothing is written
+   * into it and `stop` leaves it for the caller to remove.
+   */
+  userDir?: string;
   startTimeoutMs?: number;
 }
 
@@ -29,26 +34,9 @@ export interface NodeRedProcess {
 }
 
 export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise<NodeRedProcess> {
-  const userDir = mkdtempSync(join(tmpdir(), 'hik-guard-nr-'));
-  mkdirSync(join(userDir, 'node_modules'));
-  symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-hik-guard'), 'dir');
-  const settings = {
-    uiHost: '127.0.0.1',
-    uiPort: 0,
-    flowFile: 'flows.json',
-    credentialSecret: 'test-only-secret',
-    telemetry: { enabled: false },
-    diagnostics: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { palette: { catalogues: [] }, tours: false },
-    logging: { console: { level: 'info' } },
-    ...options.settings,
-  };
-  writeFileSync(join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings)};\n`);
-  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
-  if (options.credentials) {
-    writeFileSync(join(userDir, 'flows_cred.json'), JSON.stringify(options.credentials), { mode: 0o600 });
-  }
+  const restart = options.userDir !== undefined;
+  const userDir = options.userDir ?? mkdtempSync(join(tmpdir(), 'hik-guard-nr-'));
+  if (!restart) prepareUserDir(userDir, options);
   const redJs = require.resolve(`${nodeRedPackage}/red.js`);
   const child: ChildProcess = spawn(
     process.execPath,
@@ -67,7 +55,7 @@ export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise
         child.kill('SIGTERM');
       });
     }
-    rmSync(userDir, { recursive: true, force: true });
+    if (!restart) rmSync(userDir, { recursive: true, force: true });
   };
   try {
     const base = await new Promise<string>((resolve, reject) => {
@@ -94,6 +82,28 @@ export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+function prepareUserDir(userDir: string, options: NodeRedProcessOptions): void {
+  mkdirSync(join(userDir, 'node_modules'));
+  symlinkSync(root, join(userDir, 'node_modules', 'node-red-contrib-hik-guard'), 'dir');
+  const settings = {
+    uiHost: '127.0.0.1',
+    uiPort: 0,
+    flowFile: 'flows.json',
+    credentialSecret: 'test-only-secret',
+    telemetry: { enabled: false },
+    diagnostics: { enabled: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    editorTheme: { palette: { catalogues: [] }, tours: false },
+    logging: { console: { level: 'info' } },
+    ...options.settings,
+  };
+  writeFileSync(join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings)};\n`);
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(options.flows ?? []));
+  if (options.credentials) {
+    writeFileSync(join(userDir, 'flows_cred.json'), JSON.stringify(options.credentials), { mode: 0o600 });
   }
 }
 

@@ -6,7 +6,7 @@ import {
   type AuthChallenge,
 } from '../../../lib/isapi/digest-challenge';
 
-// Shapes of real Hikvision challenges (isapi.md §1.1); realms and nonces are made up.
+// Shapes of real Hikvision challenges (docs/protocol/isapi.md §1.1); realms and nonces are made up.
 const NVR_DIGEST =
   'Digest realm="a1b2c3d4e5f6a7b8c9d0e1f2", domain="::", qop="auth", nonce="0f1e2d3c4b5a69788796a5b4c3d2e1f0:1700000000123", opaque="", algorithm="MD5", stale="FALSE"';
 const LOCKED_DIGEST =

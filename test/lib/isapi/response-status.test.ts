@@ -18,7 +18,7 @@ import {
 } from '../../../lib/isapi/response-status';
 import { parseXml } from '../../../lib/xml/xml';
 
-// Our own bodies, shaped like the captures in isapi.md §1.1, §1.2, §2.3 and §2.4.
+// Our own bodies, shaped like the captures in docs/protocol/isapi.md §1.1, §1.2, §2.3 and §2.4.
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8" ?>\n';
 const USER_CHECK_OK = `${DECLARATION}<userCheck version="2.0" xmlns="http://www.isapi.org/ver20/XMLSchema"><statusValue>200</statusValue><statusString>OK</statusString><isDefaultPassword>false</isDefaultPassword><isRiskPassword>false</isRiskPassword><isActivated>true</isActivated></userCheck>`;
 const USER_CHECK_401 = `${DECLARATION}<userCheck><statusValue>401</statusValue><statusString>Unauthorized</statusString></userCheck>`;

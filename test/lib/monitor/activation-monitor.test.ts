@@ -7,7 +7,7 @@ import type { SadpDevice } from '../../../lib/sadp/sadp-device';
 
 const FLEET_SIZE = 1000;
 
-/** A Hello as a device sends it (element set of sadp.md sample B), decoded by the real codec. */
+/** A Hello as a device sends it (element set of sample B, docs/protocol/sadp.md §4), decoded by the real codec. */
 function hello(i: number, activated: boolean, bootTime: string): SadpDevice {
   const serial = `DS-2CD2386G2-IU20240201AAWRJ${String(i).padStart(8, '0')}`;
   const address = `198.51.100.${(i % 250) + 1}`;

@@ -6,7 +6,7 @@ import { activateDevice } from '../../../lib/isapi/endpoints/activation';
 import { IsapiClient } from '../../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
-import { ResetWatch } from '../../../lib/monitor/reset-watch';
+import { FleetWatch } from '../../../lib/fleet/fleet-watch';
 import { sharedSadpSockets } from '../../../lib/runtime';
 import { CredentialVault } from '../../../lib/vault/credential-vault';
 import { SimFleet, type SimDevice } from '../../../sim';
@@ -29,7 +29,7 @@ describe('reset watch against the simulator', function () {
   this.timeout(15_000);
   let fleet: SimFleet;
   let camera: SimDevice;
-  let watch: ResetWatch | null = null;
+  let watch: FleetWatch | null = null;
   let vault: CredentialVault | null = null;
   let dir: string;
   let changes: DeviceChange[];
@@ -84,15 +84,15 @@ describe('reset watch against the simulator', function () {
     vault?: CredentialVault | null;
     /** Called with each change before the watch acts on it (e.g. starts a re-claim). */
     beforeAction?: (change: DeviceChange) => void;
-  }): Promise<ResetWatch> {
-    watch = new ResetWatch({
+  }): Promise<FleetWatch> {
+    watch = new FleetWatch({
       pollIntervalMs: 0,
       offlineAfterFailures: 2,
       sadp: options.passive
         ? { interfaces: [LOOPBACK], sockets: sharedSadpSockets(), passive: true, scanIntervalMs: 0 }
         : null,
       vault: options.vault ?? null,
-      reclaim: options.reclaim ? { allowed: new Set([CAMERA]), listed: new Set() } : null,
+      reclaim: options.reclaim ? { allowed: (serial) => serial === CAMERA } : null,
       guard,
       onChange: (c) => {
         changes.push(c);
@@ -189,7 +189,7 @@ describe('reset watch against the simulator', function () {
     assert.deepEqual(alerts(), []);
   });
 
-  it('a reset then activation by a third party is auth_failed, the vault stops using the password, zero logins', async () => {
+  it('a reset then activation by a third party is one ownership_lost, the vault stops using the password, zero logins', async () => {
     const v = await openVault(true);
     await startWatch({ passive: true, vault: v });
     await camera.factoryReset();
@@ -205,11 +205,16 @@ describe('reset watch against the simulator', function () {
     await watch!.pollNow();
     await watch!.settled();
     assert.deepEqual(
-      changes.map((c) => c.to),
-      ['inactive', 'auth_failed'],
+      changes.map((c) => [c.event, c.to]),
+      [
+        [null, 'inactive'],
+        ['ownership_lost', 'auth_failed'],
+        [null, 'auth_failed'],
+      ],
     );
-    assert.deepEqual(alerts(), ['inactive', 'auth_failed']);
+    assert.deepEqual(alerts(), ['inactive', 'ownership_lost']);
     assert.equal(v.get(CAMERA)?.state, 'needs_attention');
+    assert.equal(v.get(CAMERA)?.attentionReason, 'ownership_lost');
     assert.equal(camera.counters.failedLogins, 0);
     assert.equal(camera.counters.authenticatedRequests, 0);
   });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
-import { ResetWatch } from '../../../lib/monitor/reset-watch';
+import { FleetWatch } from '../../../lib/fleet/fleet-watch';
 import { readSadpDatagram } from '../../../lib/sadp/sadp-datagram';
 import type { SadpDevice } from '../../../lib/sadp/sadp-device';
 import { CredentialVault } from '../../../lib/vault/credential-vault';
@@ -38,7 +38,7 @@ describe('SADP spoofing: a datagram alone never sends a credential or moves a de
   const devices: SimDevice[] = [];
   let dir: string;
   let vault: CredentialVault;
-  let watch: ResetWatch | null;
+  let watch: FleetWatch | null;
   let changes: DeviceChange[];
   let errors: Error[];
 
@@ -70,11 +70,11 @@ describe('SADP spoofing: a datagram alone never sends a credential or moves a de
     return camera;
   }
 
-  async function startWatch(): Promise<ResetWatch> {
-    watch = new ResetWatch({
+  async function startWatch(): Promise<FleetWatch> {
+    watch = new FleetWatch({
       pollIntervalMs: 0,
       vault,
-      reclaim: { allowed: new Set([SERIAL]), listed: new Set() },
+      reclaim: { allowed: (serial) => serial === SERIAL },
       guard: new LoginGuard(),
       onChange: (c) => changes.push(c),
       onError: (e) => errors.push(e),

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allIpv4Interfaces, resolveInterfaces } from '../../../lib/sadp/sadp-interfaces';
+import { allIpv4Interfaces, everyIpv4Interface, resolveInterfaces } from '../../../lib/sadp/sadp-interfaces';
 import { parseSadpTargetList } from '../../../lib/sadp/sadp-target';
 import { DEMO_DISCOVERY_INTERFACES, demoDiscoveryNodes } from '../../../scripts/demo-discovery';
 import { isContainedAddress, LOOPBACK, LOOPBACK_SPEC } from '../../support/sadp-test-network';
@@ -57,7 +57,7 @@ describe('SADP containment: tests, benchmarks and the demo stay off the real LAN
       'the scan saw the node tests',
     );
     for (const { file, text } of checked) {
-      if (/allIpv4Interfaces\(\s*\)/.test(text)) offenders.push(file);
+      if (/(allIpv4Interfaces|everyIpv4Interface)\(\s*\)/.test(text)) offenders.push(file);
       // A hik-discover flow node with an empty interface list would scan every interface.
       if (/type: 'hik-discover'[\s\S]{0,400}?interfaces: ''/.test(text))
         offenders.push(`${file} (empty interfaces)`);
@@ -65,12 +65,17 @@ describe('SADP containment: tests, benchmarks and the demo stay off the real LAN
     assert.deepEqual(offenders, []);
   });
 
-  it('inside the test suite’s namespace even the product default finds no interface to probe', function () {
+  it('inside the test suite’s namespace even the product and CLI defaults find no real interface', function () {
     if (process.env.HIK_GUARD_NETNS !== '1') {
       console.log('      skipped: not inside npm test’s private network namespace');
       this.skip();
     }
     const real = allIpv4Interfaces().filter((i) => !isContainedAddress(i.address));
     assert.deepEqual(real, []);
+    // The CLI's default (loopback included) is loopback alone here.
+    assert.deepEqual(
+      everyIpv4Interface().map((i) => i.address),
+      ['127.0.0.1'],
+    );
   });
 });

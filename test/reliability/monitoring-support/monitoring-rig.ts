@@ -18,7 +18,7 @@ import { activateDevice } from '../../../lib/isapi/endpoints/activation';
 import { IsapiClient } from '../../../lib/isapi/isapi-client';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
-import { ResetWatch } from '../../../lib/monitor/reset-watch';
+import { FleetWatch } from '../../../lib/fleet/fleet-watch';
 import { sharedSadpSockets } from '../../../lib/runtime';
 import { CredentialVault, VaultSecret } from '../../../lib/vault/credential-vault';
 import { SimFleet, type SimDevice } from '../../../sim';
@@ -71,8 +71,9 @@ export class MonitoringRig {
   proxy!: FaultProxy;
   link: HaLink | null = null;
   vault: CredentialVault | null = null;
-  watch: ResetWatch | null = null;
-  private dir = '';
+  watch: FleetWatch | null = null;
+  /** The rig's own folder (vault, alert memory). */
+  dir = '';
   /** Stops what open() started, in reverse order (also after a failed open). */
   private readonly closers: (() => Promise<void>)[] = [];
   private readonly onUnhandled = (reason: unknown): void => void this.unhandled.push(reason);
@@ -151,7 +152,7 @@ export class MonitoringRig {
     const link = this.link;
     this.closers.push(() => link.stop(1_000));
     link.start();
-    this.watch = new ResetWatch({
+    this.watch = new FleetWatch({
       pollIntervalMs: 0,
       offlineAfterFailures: 2,
       sadp: { interfaces: [LOOPBACK], sockets: sharedSadpSockets(), passive: true, scanIntervalMs: 0 },

@@ -234,7 +234,7 @@ export const MONITORING_ROW: Cell[] = [
     injected:
       'vault-known camera reset and activated by a stranger; the needs_attention write (ownership lost) fails with ENOSPC at a seeded step of the six',
     asserted:
-      'alerts `inactive` then `auth_failed`, once each over 2-4 more polls; HIK_ERR_VAULT_WRITE via onError; the flag is written again on the next poll (vault needs_attention, memory and disk), the password kept, nothing pending',
+      'alerts `inactive` then `ownership_lost`, once each over 2-4 more polls; HIK_ERR_VAULT_WRITE via onError; the flag is written again on the next poll (vault needs_attention, memory and disk), the password kept, nothing pending',
     run: async (rig, random) => {
       const step = random.pick(VAULT_WRITE_STEPS);
       await factoryReset(rig);
@@ -252,7 +252,7 @@ export const MONITORING_ROW: Cell[] = [
       return {
         alerts: [
           { serial: rig.serials[0], type: 'inactive' },
-          { serial: rig.serials[0], type: 'auth_failed' },
+          { serial: rig.serials[0], type: 'ownership_lost' },
         ],
         cameraState: 'auth_failed',
         allowedErrorCodes: ['HIK_ERR_VAULT_WRITE'],
@@ -267,7 +267,7 @@ export const MONITORING_ROW: Cell[] = [
     injected:
       'the watch runs in a child process (poll every 100 ms, HA link); SIGKILLed at seeded moments in steady state, then after a factory reset was alerted, and restarted each time',
     asserted:
-      'every restart re-publishes both entities with no alert for healthy devices; the reset is alerted by the child that saw it and once more by the restart that finds it still inactive (at-least-once across a crash)',
+      'every restart re-publishes both entities with no alert for healthy devices; the reset is alerted once, by the child that saw it: the restart that finds it still inactive reads in the alert memory on disk that Home Assistant has it',
     run: (rig, random) => killAndRestartWatch(rig, random, 'monitoring'),
   },
   {

@@ -1,7 +1,8 @@
 /**
  * The SIGKILL cells: the reset watch with its HA link runs in a child process (watch-child.ts)
  * that is killed with SIGKILL at seeded moments and started again, as a crashed Node-RED would be.
- * A watch keeps no state across processes, so each restart rebuilds it from what it observes.
+ * Each restart rebuilds the devices' state from what it observes; the alert memory, on disk as in
+ * Node-RED, tells it which alarms Home Assistant already has.
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -42,6 +43,7 @@ class WatchProcess {
         haUrl: rig.proxy.url,
         token: ADMIN_TOKEN,
         pollMs: POLL_MS,
+        memoryFile: join(rig.dir, 'alerts.json'),
         devices: rig.fleet.devices.map((d) => ({
           serial: d.serialNumber,
           host: d.host ?? '',
@@ -150,11 +152,8 @@ export async function killAndRestartWatch(
     await waitFor('the camera active again in HA', () => rig.entityState(camera) === 'active');
     await assertStillWatching(rig, last);
     return {
-      // The restarted process cannot know the reset was alerted before: it alerts once more.
-      alerts: [
-        { serial: camera, type: 'inactive' },
-        { serial: camera, type: 'inactive' },
-      ],
+      // The restarted process finds the reset still there, and its alert memory says it was told.
+      alerts: [{ serial: camera, type: 'inactive' }],
       cameraState: 'active',
       watchedByChild: true,
     };

@@ -6,7 +6,8 @@
  */
 import { HaLink } from '../../../lib/homeassistant/ha-link';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
-import { ResetWatch } from '../../../lib/monitor/reset-watch';
+import { AlertMemory } from '../../../lib/fleet/alert-memory';
+import { FleetWatch } from '../../../lib/fleet/fleet-watch';
 import { describeForTest } from '../../lib/homeassistant/support';
 
 export interface WatchChildStart {
@@ -14,6 +15,8 @@ export interface WatchChildStart {
   haUrl: string;
   token: string;
   pollMs: number;
+  /** The alert memory's file, kept across restarts like Node-RED's. */
+  memoryFile: string;
   devices: { serial: string; host: string; port: number }[];
 }
 
@@ -37,8 +40,12 @@ async function run(start: WatchChildStart): Promise<void> {
     backoff: { initialMs: 20, maxMs: 200 },
   });
   link.start();
-  const watch = new ResetWatch({
+  const memory = await AlertMemory.open(start.memoryFile, (err) =>
+    send({ type: 'error', code: (err as { code?: string }).code ?? err.name }),
+  );
+  const watch = new FleetWatch({
     pollIntervalMs: start.pollMs,
+    memory,
     offlineAfterFailures: 2,
     alerts: link.alerts,
     guard: new LoginGuard(),

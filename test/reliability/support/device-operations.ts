@@ -5,7 +5,7 @@
  * changes the device, is that request, or comes after it.
  */
 import { HikError } from '../../../lib/errors';
-import { reclaimDevice } from '../../../lib/monitor/reclaim-device';
+import { reclaimDevice } from '../../../lib/rotation/reclaim-device';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { rotateDevice } from '../../../lib/rotation/rotate-device';
 import type { MatrixWorld } from './matrix-world';

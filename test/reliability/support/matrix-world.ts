@@ -9,7 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
-import { reclaimDevice } from '../../../lib/monitor/reclaim-device';
+import { reclaimDevice } from '../../../lib/rotation/reclaim-device';
 import { DeviceLocks } from '../../../lib/rotation/device-locks';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { rotateDevice, type RotateOptions, type RotationOutcome } from '../../../lib/rotation/rotate-device';

@@ -5,7 +5,7 @@
  * end. Never prints a password.
  */
 import { LoginGuard } from '../../../lib/isapi/login-guard';
-import { reclaimDevice } from '../../../lib/monitor/reclaim-device';
+import { reclaimDevice } from '../../../lib/rotation/reclaim-device';
 import { DeviceLocks } from '../../../lib/rotation/device-locks';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { CredentialVault } from '../../../lib/vault/credential-vault';

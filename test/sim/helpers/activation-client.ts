@@ -1,5 +1,5 @@
 /**
- * The client half of Hikvision activation (isapi.md §3.2), written in the test with node:crypto:
+ * The client half of Hikvision activation (docs/protocol/isapi.md §3.2), written in the test with node:crypto:
  * RSA-1024 key pair, challenge decrypted with RSA_NO_PADDING and the PKCS#1 v1.5 padding stripped
  * by hand (Node ≥ 20 refuses PKCS#1 private decryption), password wrapped with AES-128-ECB.
  */

@@ -1,6 +1,6 @@
 /**
  * A Home Assistant for tests: the WebSocket (`/api/websocket`) and REST (`/api/…`) parts the
- * product uses, written from the protocol reference, bound to 127.0.0.1 only. Switches: `restart`
+ * product uses, written from docs/protocol/homeassistant.md, bound to 127.0.0.1 only. Switches: `restart`
  * (drops every connection, forgets REST states and notifications, comes back on the same port,
  * STARTING then RUNNING with `homeassistant_started`), `goDown`/`comeUp` (a long outage),
  * `rejectAllTokens` (every token becomes invalid), `slowClients` (the connected clients stop

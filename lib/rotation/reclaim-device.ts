@@ -3,7 +3,8 @@
  * on the LAN); we activate it first. The same write-ahead rule as a rotation: the fresh password is
  * durable in the vault (pending) before the activate call, committed only after it opened the
  * device, then the recorders that record this camera get it too. Activation needs no login (its
- * own RSA/AES exchange), so only the one verification spends a login attempt.
+ * own RSA/AES exchange), so only the one verification spends a login attempt. It reports the
+ * same steps as a rotation (lib/rotation/rotation-steps.ts), with `apply` being the activation.
  *
  * If the device turns out to be activated by someone else first, the outcome is `ownership_lost`
  * and the vault record is flagged needs_attention, so nothing (rotation, verify) keeps sending a
@@ -17,23 +18,19 @@ import {
   SerialMismatchError,
 } from '../errors';
 import { activateDevice } from '../isapi/endpoints/activation';
-import { getActivationStatus, getDeviceInfo } from '../isapi/endpoints/system';
+import { getActivationStatus, getDeviceInfo, type DeviceInfo } from '../isapi/endpoints/system';
 import { IsapiClient } from '../isapi/isapi-client';
-import { sharedDeviceLocks } from '../runtime';
-import {
-  updateDependentChannels,
-  type DependentResult,
-  type RecorderLink,
-} from '../rotation/dependent-channels';
-import type { ConnectionOptions, DeviceAddress } from '../rotation/device-connection';
-import type { DeviceLocks } from '../rotation/device-locks';
-import { generatePassword } from '../rotation/password-policy';
+import type { Evidence } from '../device-vocabulary';
 import type { CredentialVault } from '../vault/credential-vault';
-import type { Evidence } from './monitor-types';
+import { updateDependentChannels, type DependentResult, type RecorderLink } from './dependent-channels';
+import type { ConnectionOptions, DeviceAddress } from './device-connection';
+import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
+import { generatePassword } from './password-policy';
+import { ATTENTION_REASONS } from './reconcile-device';
+import { runStep, type RotationListener } from './rotation-steps';
 
 /** Activation always sets the password of this account (the only one after a reset). */
 const ACTIVATION_USER = 'admin';
-export const OWNERSHIP_LOST_REASON = 'ownership_lost: activated by someone else after a factory reset';
 
 export interface ReclaimOptions extends ConnectionOptions {
   vault: CredentialVault;
@@ -49,6 +46,8 @@ export interface ReclaimOptions extends ConnectionOptions {
   /** Recorders whose channels record this camera (their channel address is `address.host`). */
   recorders?: readonly RecorderLink[];
   locks?: DeviceLocks;
+  /** Hears each step (`precheck`, `persist_pending`, `apply`, `verify`, `commit`, `update_dependents`). */
+  onEvent?: RotationListener | undefined;
   sleep?: (ms: number) => Promise<void>;
   clock?: () => number;
 }
@@ -56,12 +55,15 @@ export interface ReclaimOptions extends ConnectionOptions {
 export interface ReclaimOutcome {
   serial: string;
   result: 'reclaimed' | 'ownership_lost';
+  /** What the re-claimed device said of itself (null when it was lost). */
+  model: string | null;
+  firmware: string | null;
   evidence: Evidence;
   dependents: DependentResult[];
 }
 
 export async function reclaimDevice(options: ReclaimOptions): Promise<ReclaimOutcome> {
-  const locks = options.locks ?? sharedDeviceLocks();
+  const locks = options.locks ?? defaultDeviceLocks();
   return locks.run(options.serial, () => reclaimHeld(options), { wait: true });
 }
 
@@ -82,11 +84,20 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
   const lost = async (evidence: Evidence, discardOurs: boolean): Promise<ReclaimOutcome> => {
     // A pending password the device refused is no candidate; one that may have reached it stays.
     if (record && discardOurs) await vault.discardPending(serial);
-    await vault.markNeedsAttention(serial, OWNERSHIP_LOST_REASON);
-    return { serial, result: 'ownership_lost', evidence: { signal: 'reclaim', ...evidence }, dependents: [] };
+    await vault.markNeedsAttention(serial, ATTENTION_REASONS.ownershipLost);
+    return {
+      serial,
+      result: 'ownership_lost',
+      model: null,
+      firmware: null,
+      evidence: { signal: 'reclaim', ...evidence },
+      dependents: [],
+    };
   };
+  const step = <T>(name: Parameters<typeof runStep>[2], work: () => Promise<T>): Promise<T> =>
+    runStep(options.onEvent, serial, name, work);
   try {
-    const before = await getActivationStatus(client);
+    const before = await step('precheck', () => getActivationStatus(client));
     if (before === true) {
       if (options.sawInactive && record)
         return await lost({ activateStatus: true, activation: 'not_tried' }, false);
@@ -101,10 +112,12 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
     }
     const password = generatePassword({ username: ACTIVATION_USER });
     // An inactive device holds no password: reconcile must never spend a login on the old one.
-    if (record) await vault.writePending(serial, password, { currentUnusable: true });
-    else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
+    await step('persist_pending', async () => {
+      if (record) await vault.writePending(serial, password, { currentUnusable: true });
+      else await vault.enrol({ serial, username: ACTIVATION_USER, password, ...address });
+    });
     try {
-      await activateDevice(client, password);
+      await step('apply', () => activateDevice(client, password));
     } catch (err) {
       const now = await getActivationStatus(client).catch(() => null);
       if (now === true && err instanceof IsapiStatusError) {
@@ -113,7 +126,7 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
       if (now === false) {
         // Still inactive: the password never reached the device.
         if (record) await vault.discardPending(serial);
-        else await vault.markNeedsAttention(serial, 'activation failed; the device is still inactive');
+        else await vault.markNeedsAttention(serial, ATTENTION_REASONS.notActivated);
         throw err;
       }
       // Unknown (it may be rebooting after taking the password): the pending password stays, for
@@ -121,24 +134,32 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
       if (now === null) throw err;
       // Activated, but the answer was lost: the verification below tells whose password it has.
     }
+    let info: DeviceInfo;
     try {
-      client.useCredential({ username: ACTIVATION_USER, password });
-      const info = await getDeviceInfo(client);
-      if (info.serial !== serial) throw new SerialMismatchError(serial, info.serial);
+      info = await step('verify', async () => {
+        client.useCredential({ username: ACTIVATION_USER, password });
+        const read = await getDeviceInfo(client);
+        if (read.serial !== serial) throw new SerialMismatchError(serial, read.serial);
+        return read;
+      });
     } catch (err) {
       if (err instanceof AuthFailedError) return await lost({ activated: true, verified: false }, false);
       throw err;
     }
-    if (record) await vault.commitPending(serial);
-    await vault.update(serial, {
-      ...address,
-      username: ACTIVATION_USER,
-      ...(learntPin ? { tlsPin: learntPin } : {}),
+    await step('commit', async () => {
+      if (record) await vault.commitPending(serial);
+      await vault.update(serial, {
+        ...address,
+        username: ACTIVATION_USER,
+        ...(learntPin ? { tlsPin: learntPin } : {}),
+      });
     });
-    const dependents = await reapplyDependents(options, password);
+    const dependents = await step('update_dependents', () => reapplyDependents(options, password));
     return {
       serial,
       result: 'reclaimed',
+      model: info.model,
+      firmware: info.firmware,
       evidence: {
         signal: 'reclaim',
         activated: true,

@@ -1,0 +1,69 @@
+/**
+ * SADP for a fleet view: a discovery service (passive listener for the Hellos a device sends when
+ * it boots, and scans of our own when asked) whose sightings go to the view, and so through the
+ * fleet's sighting gate. A missed SADP reply never makes a device offline: only unanswered polls
+ * say that, so `gone` is ignored; unchanged replies are signs of life too.
+ */
+import { DiscoveryService } from '../sadp/discovery-service';
+import type { SadpInterface } from '../sadp/sadp-interfaces';
+import type { SadpTarget } from '../sadp/sadp-scanner';
+import type { SadpSocketSet } from '../sadp/sadp-socket-set';
+import type { FleetView } from './fleet-view';
+
+export interface SadpFeedOptions {
+  interfaces: readonly SadpInterface[];
+  targets?: readonly SadpTarget[] | undefined;
+  /** Scans also ask the group on each interface. Default true; false = the targets only. */
+  multicast?: boolean | undefined;
+  sockets: SadpSocketSet;
+  /** Listen for Hellos (a reset device announces itself when it boots). */
+  passive: boolean;
+  /** 0 = no scans of our own. */
+  scanIntervalMs: number;
+  port?: number | undefined;
+  onError: (err: Error) => void;
+}
+
+export class SadpFeed {
+  private readonly discovery: DiscoveryService;
+
+  constructor(
+    private readonly view: FleetView,
+    options: SadpFeedOptions,
+  ) {
+    this.discovery = new DiscoveryService({
+      interfaces: options.interfaces,
+      targets: options.targets ?? [],
+      multicast: options.multicast,
+      intervalMs: options.scanIntervalMs,
+      passive: options.passive,
+      sockets: options.sockets,
+      port: options.port,
+      onEvents: (events, cause) => {
+        const seen = new Map(
+          events.filter((e) => e.topic !== 'gone').map((e) => [e.device.serial, e.device]),
+        );
+        for (const device of seen.values())
+          view.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch');
+      },
+      onScanned: (devices) => {
+        for (const device of devices) view.observeSadp(device, 'probeMatch');
+      },
+      onError: options.onError,
+    });
+  }
+
+  start(): Promise<void> {
+    return this.discovery.start();
+  }
+
+  /** One scan now. */
+  async scanNow(): Promise<void> {
+    const { devices } = await this.discovery.scan();
+    for (const device of devices) this.view.observeSadp(device, 'probeMatch');
+  }
+
+  stop(): Promise<void> {
+    return this.discovery.stop();
+  }
+}
