@@ -64,7 +64,7 @@ export async function runActivateCommand(argv: string[], io: CliIo): Promise<num
       sawInactive: false,
       connectTimeoutMs: Math.min(options.timeoutMs, 5_000),
       requestTimeoutMs: options.timeoutMs,
-      ...(io.loginGuard ? { guard: io.loginGuard } : {}),
+      guard: io.loginGuard,
     });
     return report(io, options.json, outcome);
   } catch (err) {

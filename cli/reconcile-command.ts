@@ -62,7 +62,7 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
           vault,
           serial,
           address,
-          ...(io.loginGuard ? { guard: io.loginGuard } : {}),
+          guard: io.loginGuard,
           connectTimeoutMs: Math.min(options.timeoutMs, 5_000),
           requestTimeoutMs: options.timeoutMs,
         });

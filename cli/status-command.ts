@@ -62,10 +62,10 @@ export async function runStatusCommand(argv: string[], io: CliIo): Promise<numbe
   const pin: { fingerprint?: string } = options.fingerprint ? { fingerprint: options.fingerprint } : {};
   const client = new IsapiClient({
     host: options.host,
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    port: options.port,
     protocol: options.https ? 'https' : 'http',
     tlsPin: pin,
-    ...(io.loginGuard ? { guard: io.loginGuard } : {}),
+    guard: io.loginGuard,
     connectTimeoutMs: Math.min(options.timeoutMs, 5_000),
     requestTimeoutMs: options.timeoutMs,
   });

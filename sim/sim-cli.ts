@@ -49,7 +49,7 @@ export async function runSimCommand(argv: string[], io: SimCommandIo): Promise<n
       https: settings.https,
       // Each device also answers SADP on its own loopback address, so `hik-guard discover` finds it.
       sadp: true,
-      ...(settings.port === undefined ? {} : { port: settings.port }),
+      port: settings.port,
     });
   } catch (err) {
     io.stderr.write(

@@ -39,7 +39,7 @@ export class SimFleet {
       member,
       device: new SimDevice({
         ...member,
-        ...(member.clock || !options.clock ? {} : { clock: options.clock }),
+        clock: member.clock ?? options.clock,
       }),
     }));
     const fleet = new SimFleet(entries.map((entry) => entry.device));
@@ -78,9 +78,9 @@ export class SimFleet {
     for (const { member, device } of entries) {
       const responder = new SadpResponder(device, {
         address: device.host ?? '127.0.0.1',
-        ...(member.sadp ? { quirks: member.sadp } : {}),
-        ...(options.port !== undefined ? { port: options.port } : {}),
-        ...(options.announceOnStart !== undefined ? { announceOnStart: options.announceOnStart } : {}),
+        quirks: member.sadp,
+        port: options.port,
+        announceOnStart: options.announceOnStart,
       });
       this.sadpResponders.push(responder);
       await responder.start();

@@ -20,5 +20,5 @@ export function xmlResponse(
   body: string,
   headers?: Record<string, string | string[]>,
 ): SimResponse {
-  return { status, body, contentType: XML_CONTENT_TYPE, ...(headers ? { headers } : {}) };
+  return { status, body, contentType: XML_CONTENT_TYPE, headers };
 }

@@ -33,12 +33,12 @@ export async function probeConnection(input: ConnectionProbeInput): Promise<Conn
   const timeoutMs = input.timeoutMs ?? 5_000;
   const client = new IsapiClient({
     host: input.host,
-    ...(input.port !== undefined ? { port: input.port } : {}),
+    port: input.port,
     protocol: input.protocol ?? 'https',
     tlsPin: { fingerprint: input.tlsPin ?? undefined },
     connectTimeoutMs: timeoutMs,
     requestTimeoutMs: timeoutMs,
-    ...(input.guard ? { guard: input.guard } : {}),
+    guard: input.guard,
   });
   try {
     let activated: boolean | null;

@@ -123,7 +123,7 @@ export class ActivationMonitor {
       bootTime: device.bootTime,
       ipv4: device.ipv4,
       dhcp: device.dhcp,
-      ...(confirmed !== undefined ? { confirmed } : {}),
+      confirmed,
     });
   }
 

@@ -124,7 +124,7 @@ export class ActivationPoller {
       serial,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 3_000,
       requestTimeoutMs: this.options.requestTimeoutMs ?? 3_000,
-      ...(this.options.guard ? { guard: this.options.guard } : {}),
+      guard: this.options.guard,
     });
     this.clients.set(serial, { key, client });
     return client;

@@ -38,7 +38,7 @@ export class DeviceConnection {
     const port = address?.port ?? (address?.host ? undefined : record.port) ?? undefined;
     this.client = new IsapiClient({
       host,
-      ...(port !== undefined ? { port } : {}),
+      port,
       protocol,
       serial: record.serial,
       credential: { username: record.username, password: record.password },
@@ -48,9 +48,9 @@ export class DeviceConnection {
           this.writes.push(this.vault.update(record.serial, { tlsPin: fingerprint }));
         },
       },
-      ...(options.guard ? { guard: options.guard } : {}),
-      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+      guard: options.guard,
+      connectTimeoutMs: options.connectTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs,
     });
   }
 

@@ -47,13 +47,13 @@ export async function enrolDevice(options: EnrolOptions): Promise<EnrolOutcome> 
   let learntPin: string | undefined;
   const client = new IsapiClient({
     host: options.host,
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    port: options.port,
     protocol: options.protocol ?? 'https',
     credential: { username: options.username, password: options.password },
     tlsPin: { onFirstUse: (fingerprint) => (learntPin = fingerprint) },
-    ...(options.guard ? { guard: options.guard } : {}),
-    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    guard: options.guard,
+    connectTimeoutMs: options.connectTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
   });
   try {
     const info = await getDeviceInfo(client);
@@ -70,7 +70,7 @@ export async function enrolDevice(options: EnrolOptions): Promise<EnrolOutcome> 
         host: client.host,
         port: client.port,
         protocol: client.protocol,
-        ...(learntPin ? { tlsPin: learntPin } : {}),
+        tlsPin: learntPin,
       });
       return { record, enrolled: true };
     } catch (err) {

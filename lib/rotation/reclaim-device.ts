@@ -77,9 +77,9 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
     serial,
     // A reset device may have made itself a new certificate: learn it, store it once verified.
     tlsPin: { onFirstUse: (fingerprint) => (learntPin = fingerprint) },
-    ...(options.guard ? { guard: options.guard } : {}),
-    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
-    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+    guard: options.guard,
+    connectTimeoutMs: options.connectTimeoutMs,
+    requestTimeoutMs: options.requestTimeoutMs,
   });
   const lost = async (evidence: Evidence, discardOurs: boolean): Promise<ReclaimOutcome> => {
     // A pending password the device refused is no candidate; one that may have reached it stays.
@@ -151,7 +151,7 @@ async function reclaimHeld(options: ReclaimOptions): Promise<ReclaimOutcome> {
       await vault.update(serial, {
         ...address,
         username: ACTIVATION_USER,
-        ...(learntPin ? { tlsPin: learntPin } : {}),
+        tlsPin: learntPin,
       });
     });
     const dependents = await step('update_dependents', () => reapplyDependents(options, password));
@@ -185,7 +185,7 @@ async function reapplyDependents(options: ReclaimOptions, password: string): Pro
       password,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
       clock: options.clock ?? Date.now,
-      ...(options.guard ? { guard: options.guard } : {}),
+      guard: options.guard,
     });
   } catch (err) {
     // The camera is ours and committed whatever happens to its recorders; report, do not throw.

@@ -55,16 +55,16 @@ export class DiscoveryService {
     if (!Number.isInteger(intervalMs) || intervalMs < 0)
       throw new InvalidArgumentError('intervalMs must be a whole number >= 0');
     this.fleet = new DiscoveredFleet({
-      ...(options.goneAfterMs !== undefined ? { goneAfterMs: options.goneAfterMs } : {}),
-      ...(options.clock ? { clock: options.clock } : {}),
+      goneAfterMs: options.goneAfterMs,
+      clock: options.clock,
     });
     this.scanner = new SadpScanner({
       interfaces: options.interfaces,
       multicast: options.multicast ?? options.interfaces.length > 0,
       targets: options.targets ?? [],
       sockets: options.sockets,
-      ...(options.windowMs !== undefined ? { windowMs: options.windowMs } : {}),
-      ...(options.port !== undefined ? { port: options.port } : {}),
+      windowMs: options.windowMs,
+      port: options.port,
     });
     this.listener = options.passive
       ? new SadpPassiveListener({
@@ -72,7 +72,7 @@ export class DiscoveryService {
           sockets: options.sockets,
           onSighting: (s) => this.report(this.fleet.sighted(s.device), 'passive', s),
           onError: options.onError,
-          ...(options.port !== undefined ? { port: options.port } : {}),
+          port: options.port,
         })
       : null;
   }

@@ -126,7 +126,7 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
         protocol,
         guard: sharedLoginGuard(),
         ...(password ? { credential: { username, password: password.value } } : {}),
-        ...(password?.tlsPin ? { tlsPin: password.tlsPin } : {}),
+        tlsPin: password?.tlsPin,
       });
       res.json({ ...result, credentialFrom: password?.from ?? null });
     }),

@@ -30,6 +30,7 @@ describe('one owner per device, in a real Node-RED process', function () {
   let ha: HaTestServer;
   let red: NodeRedProcess | null = null;
   let folder: string;
+  let restartedDir: string | null = null;
 
   before(async () => {
     sims = await SimFleet.start({
@@ -56,6 +57,7 @@ describe('one owner per device, in a real Node-RED process', function () {
     await sims.stop();
     await ha.stop();
     rmSync(folder, { recursive: true, force: true });
+    if (restartedDir) rmSync(restartedDir, { recursive: true, force: true });
   });
 
   const outputFile = (): string => join(folder, 'rotation-results.jsonl');
@@ -196,7 +198,9 @@ describe('one owner per device, in a real Node-RED process', function () {
 
     // Rotation goes on, and its next time is the fleet's one answer.
     assert.equal((await admin('POST', `/hik-guard/devices/${SERIAL}/rotate`)).status, 202);
-    const rotated = await eventually('the rotation result', () => results().find((r) => r.result === 'rotated'));
+    const rotated = await eventually('the rotation result', () =>
+      results().find((r) => r.result === 'rotated'),
+    );
     const shown = await row();
     assert.ok(rotated.nextRotation, 'the node says when it rotates next');
     assert.equal(shown?.nextRotation, rotated.nextRotation, 'node output and /hik-guard/fleet agree');
@@ -215,10 +219,14 @@ describe('one owner per device, in a real Node-RED process', function () {
     assert.equal(alerts(), told, 'a full redeploy alerts nothing');
 
     const userDir = red.userDir;
-    await red.stop();
+    await red.stop({ keepUserDir: true });
     red = null;
+    restartedDir = userDir;
     red = await startNodeRed({ userDir });
-    await eventually('the restarted runtime sees the camera active', async () => (await row())?.activation === 'active');
+    await eventually(
+      'the restarted runtime sees the camera active',
+      async () => (await row())?.activation === 'active',
+    );
     await morePolls(3);
     assert.equal(alerts(), told, 'a restart alerts nothing for a healthy camera');
     noFalseAlarm();

@@ -181,4 +181,39 @@ describe('hik-reset node', function () {
     node.receive({ topic: 'added', payload: 'nonsense' });
     await errored;
   });
+
+  it('a programming error in a background fleet task is reported on the node; Node-RED carries on', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await helper.load([hikDevice, hikHomeAssistant, resetNode], flow({ server: '', passive: false }));
+      const changes = collect('changes');
+      helper.getNode('reset').receive({ topic: 'poll' });
+      await waitFor('active', () => changes.some((m) => m.topic === 'active'));
+      const [runtimeFleet] = await sharedFleets().all();
+      assert.ok(runtimeFleet);
+      const observePoll = runtimeFleet.monitor.observePoll.bind(runtimeFleet.monitor);
+      runtimeFleet.monitor.observePoll = () => {
+        throw new TypeError('a bug in a background task');
+      };
+      const node = helper.getNode('reset') as unknown as { status: SinonSpy; error: SinonSpy };
+      helper.getNode('reset').receive({ topic: 'poll' });
+      await waitFor('the error reported on the node', () =>
+        node.error.args.some((a) => String(a[0]).includes('a bug in a background task')),
+      );
+      assert.ok(node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'errors.HIK_ERR' }));
+      runtimeFleet.monitor.observePoll = observePoll;
+      helper.getNode('reset').receive({ topic: 'poll' });
+      await waitFor(
+        'the next poll answered as usual',
+        () => changes.filter((m) => m.topic === 'active').length >= 1,
+      );
+      assert.deepEqual(unhandled, []);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });

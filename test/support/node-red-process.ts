@@ -30,7 +30,8 @@ export interface NodeRedProcess {
   base: string;
   userDir: string;
   output(): string;
-  stop(): Promise<void>;
+  /** Ends the process; its user directory is removed unless kept (for a restart) or given. */
+  stop(options?: { keepUserDir?: boolean }): Promise<void>;
 }
 
 export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise<NodeRedProcess> {
@@ -44,7 +45,7 @@ export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  const stop = async (): Promise<void> => {
+  const stop = async (stopOptions: { keepUserDir?: boolean } = {}): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -55,7 +56,7 @@ export async function startNodeRed(options: NodeRedProcessOptions = {}): Promise
         child.kill('SIGTERM');
       });
     }
-    if (!restart) rmSync(userDir, { recursive: true, force: true });
+    if (!restart && !stopOptions.keepUserDir) rmSync(userDir, { recursive: true, force: true });
   };
   try {
     const base = await new Promise<string>((resolve, reject) => {
