@@ -3,8 +3,7 @@
  * environment variable or the prompt), then rotates its password the crash-safe way. Prints the
  * result, never a password: the new one is only in the vault (`hik-guard vault show SERIAL`).
  */
-import { enrolDevice, findRecordByAddress } from '../lib/rotation/enrol-device';
-import { rotateDevice, type RotationOutcome } from '../lib/rotation/rotate-device';
+import { CredentialManager, type DeviceResult, type ManagedDevice } from '../lib/rotation/credential-manager';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
@@ -55,40 +54,40 @@ export async function runRotateCommand(argv: string[], io: CliIo): Promise<numbe
     return fail(io, options.json, err);
   }
   try {
-    const protocol = options.https ? 'https' : 'http';
-    const guard = io.loginGuard ? { guard: io.loginGuard } : {};
-    const timeouts = {
+    // The same orchestrator as the hik-credentials node: enrol on first contact, then rotate.
+    let enrolmentPassword: string | undefined;
+    const device: ManagedDevice = {
+      key: 'cli',
+      name: options.host,
+      host: options.host,
+      port: options.port,
+      protocol: options.https ? 'https' : 'http',
+      username: options.user,
+      serial: null,
+      allowHttpPasswordChange: options.allowHttp,
+      recorder: false,
+      enrolmentPassword: () => enrolmentPassword,
+    };
+    const manager = new CredentialManager({
+      vault,
+      devices: [device],
+      settleMs: options.settleMs,
+      guard: io.loginGuard,
       connectTimeoutMs: Math.min(options.timeoutMs, 5_000),
       requestTimeoutMs: options.timeoutMs,
-    };
-    let record = findRecordByAddress(vault, options.host, options.port);
-    let enrolled = false;
-    if (!record) {
-      const password = await readPassword(
+    });
+    const known = manager.record(device) !== null;
+    if (!known) {
+      enrolmentPassword = await readPassword(
         io,
         options.passwordEnv,
         `Password for ${options.user}@${options.host}: `,
       );
-      ({ record, enrolled } = await enrolDevice({
-        vault,
-        host: options.host,
-        port: options.port,
-        protocol,
-        username: options.user,
-        password,
-        ...guard,
-        ...timeouts,
-      }));
     }
-    const outcome = await rotateDevice({
-      vault,
-      serial: record.serial,
-      address: { host: options.host, port: options.port, protocol },
-      allowHttpPasswordChange: options.allowHttp,
-      settleMs: options.settleMs,
-      ...guard,
-      ...timeouts,
-    });
+    const outcome = await manager.rotate(device);
+    // Not even enrolled (wrong password, unreachable): an error, as for any command.
+    if (outcome.serial === null && outcome.error) return fail(io, options.json, outcome.error);
+    const enrolled = !known && outcome.serial !== null && manager.record(device) !== null;
     return report(io, options.json, outcome, enrolled);
   } catch (err) {
     if (err instanceof UsageError) throw err;
@@ -98,7 +97,7 @@ export async function runRotateCommand(argv: string[], io: CliIo): Promise<numbe
   }
 }
 
-function report(io: CliIo, json: boolean, outcome: RotationOutcome, enrolled: boolean): number {
+function report(io: CliIo, json: boolean, outcome: DeviceResult, enrolled: boolean): number {
   const { serial, result, reason, rotatedAt } = outcome;
   if (json) writeLine(io.stdout, JSON.stringify({ serial, result, reason, rotatedAt, enrolled }));
   else {
@@ -115,6 +114,8 @@ function report(io: CliIo, json: boolean, outcome: RotationOutcome, enrolled: bo
       return EXIT.ok;
     case 'skipped':
       return reason === 'HIK_ERR_NEEDS_ATTENTION' ? EXIT.needsAttention : EXIT.failure;
+    case 'needs_attention':
+      return EXIT.needsAttention;
     default:
       return exitCodeFor(outcome.error);
   }

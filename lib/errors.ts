@@ -15,8 +15,11 @@ function brandOf(errorClass: { readonly name: string }): symbol {
   return Symbol.for(`node-red-contrib-hik-guard.error.${errorClass.name}`);
 }
 
+/** Every error code starts so (docs/errors.md lists them). */
+export type HikErrorCode = `HIK_ERR${string}`;
+
 export class HikError extends Error {
-  readonly code: string = 'HIK_ERR';
+  readonly code: HikErrorCode = 'HIK_ERR';
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
@@ -155,7 +158,7 @@ export interface IsapiStatus {
 
 /** The device answered with an ISAPI ResponseStatus other than OK. */
 export class IsapiStatusError extends HikError {
-  override readonly code: string = 'HIK_ERR_ISAPI';
+  override readonly code: HikErrorCode = 'HIK_ERR_ISAPI';
   readonly httpStatus: number;
   readonly statusCode: number | null;
   readonly statusString: string | null;

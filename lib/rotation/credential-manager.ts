@@ -5,10 +5,11 @@
  * (found by serial, else by the address it last answered on) is their identity. Results are
  * plain objects without passwords.
  */
+import { RESULT_REASONS, type ResultReason } from '../device-vocabulary';
 import { HikError, VaultRecordMissingError } from '../errors';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { CredentialVault, VaultRecord } from '../vault/credential-vault';
-import type { RecorderLink } from './dependent-channels';
+import type { DependentResult, RecorderLink } from './dependent-channels';
 import type { DeviceLocks } from './device-locks';
 import { enrolDevice, findRecordByAddress } from './enrol-device';
 import { reconcileDevice } from './reconcile-device';
@@ -40,9 +41,16 @@ export interface DeviceResult {
   serial: string | null;
   name: string;
   result: DeviceResultKind;
-  reason: string | null;
+  reason: ResultReason | null;
   rotatedAt: string | null;
+  /** Recorder channels (and other holders of the password) and whether each was updated. */
+  dependents: DependentResult[];
+  /** The typed error behind a failure, for logs and exit codes (never carries a password). */
+  error: HikError | null;
 }
+
+type Outcome = Omit<DeviceResult, 'key' | 'serial' | 'name' | 'dependents' | 'error'> &
+  Partial<Pick<DeviceResult, 'dependents' | 'error'>>;
 
 export interface CredentialManagerOptions {
   vault: CredentialVault;
@@ -53,6 +61,8 @@ export interface CredentialManagerOptions {
   signal?: AbortSignal | undefined;
   onEvent?: RotationListener | undefined;
   clock?: (() => number) | undefined;
+  connectTimeoutMs?: number | undefined;
+  requestTimeoutMs?: number | undefined;
 }
 
 export class CredentialManager {
@@ -84,6 +94,8 @@ export class CredentialManager {
       password,
       expectedSerial: device.serial ?? undefined,
       guard: this.options.guard,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      requestTimeoutMs: this.options.requestTimeoutMs,
     });
     return record;
   }
@@ -99,7 +111,13 @@ export class CredentialManager {
         signal: this.options.signal,
         clock: this.options.clock,
       });
-      return { result: outcome.result, reason: outcome.reason, rotatedAt: outcome.rotatedAt };
+      return {
+        result: outcome.result,
+        reason: outcome.reason,
+        rotatedAt: outcome.rotatedAt,
+        dependents: outcome.dependents,
+        error: outcome.error,
+      };
     });
   }
 
@@ -107,7 +125,7 @@ export class CredentialManager {
     return this.guarded(device, async (record) => {
       const outcome = await verifyDevice({ ...this.common(device, record), clock: this.options.clock });
       if (outcome.resolution === 'needs_attention') {
-        return { result: 'needs_attention', reason: outcome.reason, rotatedAt: null };
+        return { result: 'needs_attention', reason: attentionReason(outcome.reason), rotatedAt: null };
       }
       return {
         result: 'verified',
@@ -121,10 +139,12 @@ export class CredentialManager {
     return this.guarded(device, async (record) => {
       const outcome = await reconcileDevice(this.common(device, record));
       if (outcome.resolution === 'needs_attention') {
-        return { result: 'needs_attention', reason: outcome.reason, rotatedAt: null };
+        return { result: 'needs_attention', reason: attentionReason(outcome.reason), rotatedAt: null };
       }
       const reason =
-        outcome.resolution === 'nothing_pending' ? 'nothing_pending' : `kept_${outcome.resolution}`;
+        outcome.resolution === 'nothing_pending'
+          ? 'nothing_pending'
+          : (`kept_${outcome.resolution}` as const);
       return { result: 'verified', reason, rotatedAt: null };
     });
   }
@@ -135,7 +155,8 @@ export class CredentialManager {
     if (!record)
       return this.result(device, null, { result: 'skipped', reason: 'not_enrolled', rotatedAt: null });
     const result: DeviceResultKind = record.state === 'needs_attention' ? 'needs_attention' : 'skipped';
-    const reason = record.state === 'needs_attention' ? record.attentionReason : record.state;
+    const reason =
+      record.state === 'needs_attention' ? attentionReason(record.attentionReason) : record.state;
     return this.result(device, record.serial, { result, reason, rotatedAt: record.lastRotation });
   }
 
@@ -153,6 +174,8 @@ export class CredentialManager {
       guard: this.options.guard,
       locks: this.options.locks,
       onEvent: this.options.onEvent,
+      connectTimeoutMs: this.options.connectTimeoutMs,
+      requestTimeoutMs: this.options.requestTimeoutMs,
     };
   }
 
@@ -173,7 +196,7 @@ export class CredentialManager {
 
   private async guarded(
     device: ManagedDevice,
-    work: (record: VaultRecord) => Promise<Omit<DeviceResult, 'key' | 'serial' | 'name'>>,
+    work: (record: VaultRecord) => Promise<Outcome>,
   ): Promise<DeviceResult> {
     let serial: string | null = device.serial;
     try {
@@ -183,15 +206,23 @@ export class CredentialManager {
     } catch (err) {
       if (!HikError.isHikError(err)) throw err;
       const result = err.code === 'HIK_ERR_NEEDS_ATTENTION' ? 'needs_attention' : 'failed';
-      return this.result(device, serial, { result, reason: err.code, rotatedAt: null });
+      return this.result(device, serial, {
+        result,
+        reason: err.code,
+        rotatedAt: null,
+        error: err,
+      });
     }
   }
 
-  private result(
-    device: ManagedDevice,
-    serial: string | null,
-    outcome: Omit<DeviceResult, 'key' | 'serial' | 'name'>,
-  ): DeviceResult {
-    return { key: device.key, serial, name: device.name, ...outcome };
+  private result(device: ManagedDevice, serial: string | null, outcome: Outcome): DeviceResult {
+    return { key: device.key, serial, name: device.name, dependents: [], error: null, ...outcome };
   }
+}
+
+/** A stored attention reason in the vocabulary (older versions wrote sentences). */
+function attentionReason(stored: string | null): ResultReason {
+  return (RESULT_REASONS as readonly string[]).includes(stored ?? '')
+    ? (stored as ResultReason)
+    : 'needs_attention';
 }

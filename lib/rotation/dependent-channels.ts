@@ -7,7 +7,7 @@
  * and soon lock the camera for its own address, so this runs right after the camera verified.
  * Failures are reported per channel, never thrown: the camera's new password must be committed.
  */
-import { DependentUpdateError, VaultRecordMissingError, HikError } from '../errors';
+import { DependentUpdateError, VaultRecordMissingError, HikError, type HikErrorCode } from '../errors';
 import {
   getProxyChannelStatus,
   listProxyChannels,
@@ -37,7 +37,7 @@ export interface DependentResult {
   /** Whether the channel came back online with the new password. */
   online: boolean;
   /** Error code when something failed. */
-  code: string | null;
+  code: HikErrorCode | null;
 }
 
 export interface DependentUpdateOptions extends ConnectionOptions {

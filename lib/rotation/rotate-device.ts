@@ -11,6 +11,7 @@
  * candidate once. So a rotation spends at most one failed login per password it knows.
  */
 import { setTimeout as delay } from 'node:timers/promises';
+import type { ResultReason } from '../device-vocabulary';
 import {
   AuthFailedError,
   HikError,
@@ -36,7 +37,7 @@ export interface RotationOutcome {
   serial: string;
   result: RotationResult;
   /** Error code (`HIK_ERR_*`) or `aborted`; for `rotated`, set when a dependent was not updated. */
-  reason: string | null;
+  reason: ResultReason | null;
   /** ISO time of the commit, for `rotated`. */
   rotatedAt: string | null;
   dependents: DependentResult[];

@@ -75,6 +75,7 @@ export = (RED: NodeAPI): void => {
         reason: result.reason,
         rotatedAt: result.rotatedAt,
         nextRotation: nextRotation(result.serial),
+        dependents: result.dependents,
       };
       // Opt-in only: for users who forward the new password to their password manager.
       if (settings.includePassword && result.result === 'rotated' && result.serial) {

@@ -5,9 +5,9 @@
  * gives one warning and the node stays idle.
  */
 import type { Node, NodeAPI } from 'node-red';
-import { HikError } from '../../lib/errors';
 import { readDeviceSettings } from '../shared/device-settings';
-import { hikDeviceMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+import { hikDeviceMigrations, type NodeConfig } from '../shared/migrations';
+import { readNodeSettings } from '../shared/node-kit';
 import {
   HIK_DEVICE_TYPE,
   type HikDeviceCredentials,
@@ -25,39 +25,15 @@ interface HikDeviceNodeUnderConstruction extends Node<HikDeviceCredentials> {
 export = (RED: NodeAPI): void => {
   function HikDevice(this: HikDeviceNodeUnderConstruction, def: HikDeviceDef): void {
     RED.nodes.createNode(this, def);
-    this.deviceSettings = readSettings(this, def);
+    this.deviceSettings = readNodeSettings(
+      RED,
+      this,
+      def as unknown as NodeConfig,
+      hikDeviceMigrations,
+      readDeviceSettings,
+    );
     // Read on demand from Node-RED's credentials; never copied into settings, status or logs.
     this.enrolmentPassword = () => (this.credentials as HikDeviceCredentials | undefined)?.password;
-  }
-
-  function readSettings(node: HikDeviceNodeUnderConstruction, def: HikDeviceDef): HikDeviceSettings | null {
-    let config: Record<string, unknown>;
-    try {
-      config = migrate(def as unknown as Record<string, unknown>, hikDeviceMigrations);
-    } catch (err: unknown) {
-      if (err instanceof NewerConfigVersionError) {
-        node.warn(
-          RED._('hik-device.log.newerConfig', {
-            found: err.foundVersion,
-            supported: err.supportedVersion,
-          }),
-        );
-        return null;
-      }
-      if (HikError.isHikError(err)) {
-        node.warn(RED._('hik-device.log.invalidConfig', { problem: RED._('hik-device.validation.version') }));
-        return null;
-      }
-      throw err;
-    }
-    const result = readDeviceSettings(config);
-    if (!result.ok) {
-      node.warn(
-        RED._('hik-device.log.invalidConfig', { problem: RED._(`hik-device.validation.${result.problem}`) }),
-      );
-      return null;
-    }
-    return result.settings;
   }
 
   RED.nodes.registerType<

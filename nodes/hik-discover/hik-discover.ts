@@ -5,7 +5,7 @@
  * output. Sockets come from the process-wide set, so every hik-discover node and the CLI in this
  * process share them. Status: `N devices, M inactive` (red when any is inactive).
  */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { HikError } from '../../lib/errors';
 import type { FleetEvent } from '../../lib/sadp/discovered-fleet';
 import { DiscoveryService } from '../../lib/sadp/discovery-service';
@@ -13,14 +13,15 @@ import { allIpv4Interfaces, resolveInterfaces, type SadpInterface } from '../../
 import type { SadpDevice } from '../../lib/sadp/sadp-device';
 import { sharedDiscoveries, sharedSadpSockets } from '../../lib/runtime';
 import { readDiscoverSettings, type DiscoverSettings } from '../shared/discover-settings';
-import { hikDiscoverMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+import { hikDiscoverMigrations } from '../shared/migrations';
+import { onClose, onInput, readNodeSettings, reportFailure } from '../shared/node-kit';
 
 type SendFn = (msg: (Record<string, unknown> | null)[] | Record<string, unknown>) => void;
 
 export = (RED: NodeAPI): void => {
   function HikDiscover(this: Node, def: NodeDef & Record<string, unknown>): void {
     RED.nodes.createNode(this, def);
-    const settings = readSettings(this, def);
+    const settings = readNodeSettings(RED, this, def, hikDiscoverMigrations, readDiscoverSettings);
     const interfaces = settings ? chooseInterfaces(this, settings) : null;
     if (!settings || !interfaces) {
       this.status({ fill: 'red', shape: 'ring', text: 'hik-discover.status.invalid' });
@@ -62,10 +63,7 @@ export = (RED: NodeAPI): void => {
         sendList((m) => this.send(m), devices);
         showCount();
       },
-      onError: (err) => {
-        showFailure(this, err);
-        this.error(err);
-      },
+      onError: (err) => reportFailure(this, err),
     });
 
     this.status({ fill: 'grey', shape: 'ring', text: 'hik-discover.status.idle' });
@@ -74,69 +72,23 @@ export = (RED: NodeAPI): void => {
       () => {
         if (service.fleet.size > 0) showCount();
       },
-      (err: unknown) => {
-        showFailure(this, err);
-        this.error(err);
-      },
+      (err: unknown) => reportFailure(this, err),
     );
 
-    this.on('input', (msg: NodeMessageInFlow, send: SendFn, done: (err?: Error) => void) => {
+    onInput(this, async (msg, send) => {
       const base = { _msgid: msg._msgid };
       this.status({ fill: 'yellow', shape: 'ring', text: 'hik-discover.status.scanning' });
-      service.scan().then(
-        (outcome) => {
-          sendEvents(send, outcome.events, base);
-          sendList(send, outcome.devices, base);
-          showCount();
-          done();
-        },
-        (err: unknown) => {
-          showFailure(this, err);
-          done(err instanceof Error ? err : new Error(String(err)));
-        },
-      );
+      const outcome = await service.scan();
+      sendEvents(send, outcome.events, base);
+      sendList(send, outcome.devices, base);
+      showCount();
     });
 
-    this.on('close', (_removed: boolean, done: () => void) => {
+    onClose(this, async () => {
       sharedDiscoveries().delete(service);
-      void started
-        .then(() => service.stop())
-        .finally(() => {
-          this.status({});
-          done();
-        });
+      await started;
+      await service.stop();
     });
-  }
-
-  function readSettings(node: Node, def: Record<string, unknown>): DiscoverSettings | null {
-    let config: Record<string, unknown>;
-    try {
-      config = migrate(def, hikDiscoverMigrations);
-    } catch (err: unknown) {
-      if (err instanceof NewerConfigVersionError) {
-        node.warn(
-          RED._('hik-discover.log.newerConfig', { found: err.foundVersion, supported: err.supportedVersion }),
-        );
-        return null;
-      }
-      if (HikError.isHikError(err)) {
-        node.warn(
-          RED._('hik-discover.log.invalidConfig', { problem: RED._('hik-discover.validation.version') }),
-        );
-        return null;
-      }
-      throw err;
-    }
-    const result = readDiscoverSettings(config);
-    if (!result.ok) {
-      node.warn(
-        RED._('hik-discover.log.invalidConfig', {
-          problem: RED._(`hik-discover.validation.${result.problem}`),
-        }),
-      );
-      return null;
-    }
-    return result.settings;
   }
 
   function chooseInterfaces(node: Node, settings: DiscoverSettings): SadpInterface[] | null {
@@ -148,11 +100,6 @@ export = (RED: NodeAPI): void => {
       node.warn(RED._('hik-discover.log.invalidConfig', { problem: err.message }));
       return null;
     }
-  }
-
-  function showFailure(node: Node, err: unknown): void {
-    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
-    node.status({ fill: 'red', shape: 'ring', text: `errors.${code}` });
   }
 
   RED.nodes.registerType('hik-discover', HikDiscover, {

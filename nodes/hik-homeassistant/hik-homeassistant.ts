@@ -5,12 +5,12 @@
  * get the alerts facade; this node fans the connection status out to them.
  */
 import type { Node, NodeAPI, NodeStatus } from 'node-red';
-import { HikError } from '../../lib/errors';
 import type { HaConnectionStatus } from '../../lib/homeassistant/ha-connection';
 import { HaLink, type HaDeliveryProblem } from '../../lib/homeassistant/ha-link';
 import type { DeviceTransition } from '../../lib/homeassistant/hik-guard-alerts';
 import { readHomeAssistantSettings, type HikHomeAssistantSettings } from '../shared/homeassistant-settings';
-import { hikHomeassistantMigrations, migrate, NewerConfigVersionError } from '../shared/migrations';
+import { hikHomeassistantMigrations, type NodeConfig } from '../shared/migrations';
+import { readNodeSettings } from '../shared/node-kit';
 import {
   HIK_HOMEASSISTANT_TYPE,
   type HikHomeAssistantCredentials,
@@ -61,7 +61,13 @@ export = (RED: NodeAPI): void => {
 
   function HikHomeAssistant(this: UnderConstruction, def: HikHomeAssistantDef): void {
     RED.nodes.createNode(this, def);
-    const settings = readSettings(this, def);
+    const settings = readNodeSettings(
+      RED,
+      this,
+      def as unknown as NodeConfig,
+      hikHomeassistantMigrations,
+      readHomeAssistantSettings,
+    );
     const users = new Map<string, Node>();
     let link: HaLink | null = null;
 
@@ -123,42 +129,6 @@ export = (RED: NodeAPI): void => {
       users.clear();
       void stopLink().finally(done);
     });
-  }
-
-  function readSettings(node: UnderConstruction, def: HikHomeAssistantDef): HikHomeAssistantSettings | null {
-    let config: Record<string, unknown>;
-    try {
-      config = migrate(def as unknown as Record<string, unknown>, hikHomeassistantMigrations);
-    } catch (err: unknown) {
-      if (err instanceof NewerConfigVersionError) {
-        node.warn(
-          RED._('hik-homeassistant.log.newerConfig', {
-            found: err.foundVersion,
-            supported: err.supportedVersion,
-          }),
-        );
-        return null;
-      }
-      if (HikError.isHikError(err)) {
-        node.warn(
-          RED._('hik-homeassistant.log.invalidConfig', {
-            problem: RED._('hik-homeassistant.validation.version'),
-          }),
-        );
-        return null;
-      }
-      throw err;
-    }
-    const result = readHomeAssistantSettings(config);
-    if (!result.ok) {
-      node.warn(
-        RED._('hik-homeassistant.log.invalidConfig', {
-          problem: RED._(`hik-homeassistant.validation.${result.problem}`),
-        }),
-      );
-      return null;
-    }
-    return result.settings;
   }
 
   RED.nodes.registerType<

@@ -220,14 +220,16 @@ describe('the editor in Chromium', function () {
         });
         return users;
       });
-    assert.deepEqual(await usersOf(), { dev1: ['reset1'], dev2: ['reset1'] });
-    // The count follows the list: a device taken off it is unused again, as Node-RED would say.
+    assert.deepEqual(await usersOf(), { dev1: ['reset1', 'cred1'], dev2: ['reset1', 'cred1'] });
+    // The count follows the lists: a device taken off both is unused again, as Node-RED would say.
     await page.evaluate(() => {
-      const reset = RED.nodes.node('reset1') as EditorNode;
-      reset.devices = [{ device: 'dev1' }];
-      RED.events.emit('nodes:change', reset);
+      for (const id of ['reset1', 'cred1']) {
+        const node = RED.nodes.node(id) as EditorNode;
+        node.devices = [{ device: 'dev1' }];
+        RED.events.emit('nodes:change', node);
+      }
     });
-    assert.deepEqual(await usersOf(), { dev1: ['reset1'], dev2: [] });
+    assert.deepEqual(await usersOf(), { dev1: ['reset1', 'cred1'], dev2: [] });
     await page.context().close();
   });
 

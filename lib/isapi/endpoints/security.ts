@@ -15,7 +15,9 @@ export interface UserCheckResult {
  * A rejection throws AuthFailedError or DeviceLockedError and is remembered by the guard.
  */
 export async function checkUser(client: IsapiClient, credential?: Credential): Promise<UserCheckResult> {
-  const root = await client.requestXml('GET', `/ISAPI/Security/userCheck?timeStamp=${Date.now()}`, { credential });
+  const root = await client.requestXml('GET', `/ISAPI/Security/userCheck?timeStamp=${Date.now()}`, {
+    credential,
+  });
   return {
     activated: root.boolAt('isActivated'),
     defaultPassword: root.boolAt('isDefaultPassword'),

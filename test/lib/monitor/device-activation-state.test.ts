@@ -107,7 +107,8 @@ describe('device activation state machine', () => {
     assert.deepEqual(
       changes.map((c) => [c.kind, c.event, c.to, c.alert]),
       [
-        ['event', 'reclaimed', 'inactive', 'reclaimed'],
+        // The event says where the re-claim leads, not where the device was.
+        ['event', 'reclaimed', 'active', 'reclaimed'],
         ['transition', null, 'active', null],
       ],
     );
