@@ -4,13 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestFlows } from 'node-red-node-test-helper';
 import type { SinonSpy } from 'sinon';
-import { sharedVaults } from '../../lib/runtime';
+import { sharedFleets, sharedVaults } from '../../lib/runtime';
 import { CredentialVault } from '../../lib/vault/credential-vault';
-import hikCredentials = require('../../nodes/hik-credentials/hik-credentials');
+import { withCatalog } from '../support/node-catalog';
+import hikCredentialsNode = require('../../nodes/hik-credentials/hik-credentials');
 import hikDevice = require('../../nodes/hik-device/hik-device');
 import type { SimDevice } from '../../sim';
 import { helper } from '../support/node-red';
 import { SimHarness } from '../support/sim-devices';
+
+const hikCredentials = withCatalog(hikCredentialsNode, 'hik-credentials');
 
 const CANARY = 'Canary-Cr3dentials-5577';
 const SECRET = 'hik-credentials-test-secret';
@@ -148,6 +151,7 @@ describe('hik-credentials node', function () {
         reason: null,
         rotatedAt: 'string',
         nextRotation: null,
+        dependents: [],
       },
     );
     const newPassword = camera.state.admin.password ?? '';
@@ -163,6 +167,39 @@ describe('hik-credentials node', function () {
     assert.equal(record.previous[0]?.password, CANARY);
     assert.ok(!(await readFile(join(userDir, 'hik-guard', 'vault.json'), 'utf8')).includes(CANARY));
     assert.equal(camera.counters.failedLogins, 0);
+  });
+
+  it('after Rotate now, the next rotation is one value in the message, the status and the fleet', async () => {
+    const camera = await sim.device({ adminPassword: CANARY });
+    await load(
+      [
+        deviceConfig('cam', camera),
+        credentialsNode([{ device: 'cam' }], {
+          scheduleType: 'days',
+          everyDays: 90,
+          windowStart: '03:00',
+          windowEnd: '03:30',
+        }),
+        { id: 'out', type: 'helper' },
+      ],
+      { cam: { password: CANARY } },
+    );
+    const received = nextMessages('out', 1);
+    helper.getNode('creds').receive({ topic: 'rotate', payload: {} });
+    const [message] = await received;
+    assert.equal(message?.payload.result, 'rotated');
+    const [runtimeFleet] = await sharedFleets().all();
+    const planned = runtimeFleet?.nextRotation(camera.serialNumber);
+    assert.ok(planned, 'the fleet knows the next rotation');
+    assert.ok(planned.getTime() > Date.now() + 80 * 86_400_000, 'about 90 days after this rotation');
+    assert.equal(message.payload.nextRotation, planned.toISOString(), 'message and fleet agree');
+    assert.equal(
+      runtimeFleet?.row(camera.serialNumber).nextRotation,
+      planned.toISOString(),
+      'the table agrees',
+    );
+    const shown = statusSpy('creds').lastCall.args[0] as { text?: string } | undefined;
+    assert.ok(shown?.text?.includes(planned.toLocaleString()), `status ${JSON.stringify(shown)}`);
   });
 
   it('includes the new password only when the node option is on', async () => {

@@ -185,6 +185,12 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
   });
 
   it('lets only write permission act, and passes Verify to the hik-credentials node', async () => {
+    await eventually('the device enrolled, with the node that rotates it', async () => {
+      const snapshot = (await (await call('/hik-guard/fleet', 'GET', 'viewer')).json()) as {
+        devices: { serial: string | null; managed: boolean }[];
+      };
+      return snapshot.devices.some((d) => d.serial === serial && d.managed);
+    });
     assert.equal((await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'viewer')).status, 401);
     const before = fleet.devices[0]!.counters.authenticatedRequests;
     const response = await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'operator');
