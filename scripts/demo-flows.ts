@@ -1,8 +1,11 @@
 /**
  * The example flows (examples/*.json) re-targeted for a demo or a test: their `hik-device` nodes
- * point at the given devices, SADP stays on the given interfaces (loopback for the simulator), and
- * Home Assistant is the given one or, without one, left out entirely (a placeholder URL such as
- * homeassistant.local must never be looked up from a demo). Pure apart from reading the files.
+ * point at the given devices (one config node per camera: example devices of the same name are the
+ * same camera, so "Front door" in 03 and 04 is one device, watched by both and re-claimed by 04),
+ * SADP stays on the given interfaces (loopback for the simulator), only the first example's
+ * discovery scans (the others listen), and Home Assistant is the given one or, without one, left
+ * out entirely (a placeholder URL such as homeassistant.local must never be looked up from a
+ * demo). Pure apart from reading the files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -46,7 +49,10 @@ export function demoFlows(options: DemoFlowOptions): DemoFlows {
   const flows: FlowNode[] = [];
   const credentials: Record<string, Record<string, string>> = {};
   const examples = exampleFiles(options.examplesDir);
-  let next = 0;
+  /** hik-device config node id by example device name, and what each example id became. */
+  const deviceByName = new Map<string, string>();
+  const sameDevice = new Map<string, string>();
+  let scanning = false;
   for (const file of examples) {
     const nodes = JSON.parse(readFileSync(join(options.examplesDir, file), 'utf8')) as FlowNode[];
     const haIds = new Set(nodes.filter((n) => n.type === 'hik-homeassistant').map((n) => n.id));
@@ -58,8 +64,15 @@ export function demoFlows(options: DemoFlowOptions): DemoFlows {
         continue;
       }
       if (node.type === 'hik-device') {
-        const target = options.devices[next++ % Math.max(options.devices.length, 1)];
+        const name = typeof node.name === 'string' ? node.name : node.id;
+        const known = deviceByName.get(name);
+        if (known) {
+          sameDevice.set(node.id, known);
+          continue;
+        }
+        const target = options.devices[deviceByName.size % Math.max(options.devices.length, 1)];
         if (!target) continue;
+        deviceByName.set(name, node.id);
         flows.push({
           ...node,
           host: target.host,
@@ -75,12 +88,29 @@ export function demoFlows(options: DemoFlowOptions): DemoFlows {
       }
       const copy: FlowNode = { ...node };
       if (node.type === 'hik-discover' || node.type === 'hik-reset') copy.interfaces = options.interfaces;
+      if (node.type === 'hik-discover') {
+        // One discovery scans the (one) fleet; the others listen for announcements only.
+        if (scanning) copy.intervalSeconds = 0;
+        scanning = true;
+      }
       if (node.type === 'hik-reset') {
-        if (typeof node.server === 'string' && haIds.has(node.server) && !options.ha) copy.server = '';
+        if (typeof node.server === 'string' && haIds.has(node.server) && !options.ha) {
+          copy.server = '';
+          copy.name = `${typeof node.name === 'string' && node.name ? node.name : 'watch'} (no Home Assistant in this demo)`;
+        }
         if (options.pollSeconds !== undefined) copy.pollSeconds = options.pollSeconds;
       }
       flows.push(copy);
     }
+  }
+  // The full device list every minute is noise in a demo: that debug node starts switched off.
+  for (const node of flows) if (node.type === 'debug' && node.name === 'device list') node.active = false;
+  for (const node of flows) {
+    if (!Array.isArray(node.devices)) continue;
+    node.devices = (node.devices as { device: string }[]).map((ref) => ({
+      ...ref,
+      device: sameDevice.get(ref.device) ?? ref.device,
+    }));
   }
   return { flows, credentials, examples };
 }

@@ -12,7 +12,7 @@ export interface DemoHintDevice {
 
 export interface DemoHintOptions {
   editorUrl: string;
-  /** The camera to reset: one the demo watches for resets but never re-claims. */
+  /** The camera to reset: one the demo enrols (never rotates) and re-claims after a reset. */
   resetCamera: DemoHintDevice;
   /** The camera the CLI asks: one whose password the demo never changes. */
   cliCamera: DemoHintDevice;
@@ -37,8 +37,10 @@ export function demoHints(options: DemoHintOptions): string[] {
     '     states; the debug tab shows what the example flows report.',
     `  2. Factory-reset camera ${reset.serial} (${reset.host}):`,
     `       curl --digest -u ${curlUser} -X PUT 'http://${reset.host}:${reset.port}/ISAPI/System/factoryReset?mode=full'`,
-    '     It reboots inactive: within seconds it turns red (inactive) in the sidebar and a state',
-    '     change reaches the debug tab. (mode=basic restores its settings and keeps it activated.)',
+    '     It reboots inactive: within seconds it turns red (inactive) in the sidebar, then tab 04',
+    '     re-claims it with a fresh password (kept in the vault) and it is green (active) again.',
+    '     The curl password works once: afterwards it is in the vault (sidebar: Reveal password).',
+    '     (mode=basic restores its settings and keeps it activated.)',
     "  3. Ask a camera from the CLI (one login; the demo never changes this camera's password):",
     `       ${statusEnv}npx hik-guard status --host ${cli.host} --port ${cli.port} --password-env ${passwordVar}`,
     '     and find the fleet with SADP on loopback:',

@@ -19,7 +19,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { DEMO_ADMIN_PASSWORD, SimFleet, type SimDevice } from '../sim';
-import { DEMO_DISCOVERY_INTERFACES, demoDiscoveryNodes } from './demo-discovery';
+import { DEMO_DISCOVERY_INTERFACES, demoStartNodes } from './demo-discovery';
 import { demoFlows, type DemoTarget } from './demo-flows';
 import { demoHints, type DemoHintDevice } from './demo-hints';
 import { freePort, portProblem, waitForEditor, watchParent } from './demo-process';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const port = settings.port === 0 ? await freePort() : settings.port;
   const password = process.env.HIK_SIM_PASSWORD || DEMO_ADMIN_PASSWORD;
   const fleet = settings.targets.length > 0 ? null : await SimFleet.start({ sadp: true });
-  const tab = { id: 'hik-demo-tab', type: 'tab', label: 'Hik Guard demo' };
+  const tab = { id: 'hik-demo-tab', type: 'tab', label: 'Start here' };
   let flows: Record<string, unknown>[];
   let credentials: Record<string, Record<string, string>>;
   if (fleet) {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
       pollSeconds: settings.pollSeconds,
       ha: settings.ha,
     });
-    flows = [tab, ...demoDiscoveryNodes(tab.id), ...examples.flows];
+    flows = [tab, ...demoStartNodes(tab.id), ...examples.flows];
     credentials = examples.credentials;
     console.log('Simulated fleet (loopback only):');
     for (const device of fleet.devices) {
@@ -119,9 +119,10 @@ async function main(): Promise<void> {
 }
 
 /**
- * The devices the hints name, by the examples' use of the fleet (hik-device nodes take the fleet
- * in turn): 02 rotates the first camera, 03 watches the second and third, 04 re-claims the NVR.
- * So the reset goes to the second camera, the CLI asks the third.
+ * The devices the hints name, by the examples' use of the fleet (each named example device takes
+ * the next simulated one): 02 rotates the first camera; 03 watches the second ("Front door") and
+ * the third; 04 enrols and re-claims the second. So the reset goes to the second camera (the
+ * whole story: inactive, re-claimed, active), the CLI asks the third, whose password never changes.
  */
 function simulatorHints(fleet: SimFleet, editorUrl: string): string[] | null {
   const [, resetCamera, cliCamera] = fleet.devices.map(hintDevice);

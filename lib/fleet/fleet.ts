@@ -214,6 +214,15 @@ export class Fleet {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Re-claims an inactive device now, because its owner asked (the sidebar): the same write-ahead
+   * re-claim as the automatic one; refused with ReclaimRefusedError when the device's own poll does
+   * not hold it for inactive, or the vault does not know it.
+   */
+  reclaimNow(serial: string): Promise<ReclaimOutcome> {
+    return this.ownership.reclaimNow(serial);
+  }
+
   /** One poll round of every watched device now (also what the interval runs). */
   pollNow(): Promise<void> {
     return this.poller.pollNow();

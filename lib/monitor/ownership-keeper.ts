@@ -13,7 +13,7 @@
  * be on the device) stays "re-claiming" until the device answers a poll: activated, and reconcile
  * tells whose password it has; still inactive, and it is re-claimed again.
  */
-import { HikError } from '../errors';
+import { HikError, ReclaimRefusedError } from '../errors';
 import type { Evidence } from '../device-vocabulary';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { RecorderLink } from '../rotation/dependent-channels';
@@ -98,46 +98,62 @@ export class OwnershipKeeper {
   }
 
   private maybeReclaim(serial: string): void {
-    const { vault, reclaim, monitor } = this.options;
+    const { vault, reclaim } = this.options;
     if (!vault) return;
-    const known = vault.get(serial) !== undefined;
-    const allowed = known ? reclaim.allowed(serial) : reclaim.listed(serial);
-    const address = monitor.get(serial)?.poll;
-    if (!allowed || !address) return;
-    monitor.setReclaiming(serial, true);
-    this.options.track(serial, async () => {
-      let outcome: ReclaimOutcome;
-      try {
-        outcome = await reclaimDevice({
-          vault,
-          serial,
-          address,
-          listed: reclaim.listed(serial),
-          sawInactive: true,
-          recorders: reclaim.recorders(serial),
-          guard: this.options.guard,
-          locks: this.options.locks,
-          clock: this.options.clock,
-        });
-      } catch (err) {
-        if (!HikError.isHikError(err)) throw err;
-        this.reclaimFailed(serial, err);
-        return;
-      }
-      this.reclaimFailures.delete(serial);
-      monitor.setVaultKnown(serial, true);
-      monitor.describe(serial, { model: outcome.model, firmware: outcome.firmware });
-      this.options.onReclaim(outcome);
-      monitor.observe(
-        serial,
-        outcome.result === 'reclaimed'
-          ? { kind: 'reclaimed', evidence: outcome.evidence }
-          : { kind: 'ownershipLost', evidence: outcome.evidence },
-      );
+    const allowed = vault.get(serial) !== undefined ? reclaim.allowed(serial) : reclaim.listed(serial);
+    if (!allowed || !this.options.monitor.get(serial)?.poll) return;
+    this.options.track(serial, () =>
+      this.reclaim(serial).catch((err: unknown) => this.reclaimFailed(serial, err)),
+    );
+  }
+
+  /**
+   * Re-claims now, because the owner asked (the sidebar's Re-claim): the device must be held for
+   * inactive by its own poll, and the vault must know it or the policy list it. Failures are thrown.
+   */
+  async reclaimNow(serial: string): Promise<ReclaimOutcome> {
+    const { vault, monitor, reclaim } = this.options;
+    if (!vault || (vault.get(serial) === undefined && !reclaim.listed(serial)))
+      throw new ReclaimRefusedError(serial, 'unknown_device');
+    if (monitor.get(serial)?.state !== 'inactive' || monitor.isReclaiming(serial))
+      throw new ReclaimRefusedError(serial, 'not_inactive');
+    return this.reclaim(serial).catch((err: unknown) => {
+      this.reclaimFailed(serial, err);
+      throw err;
     });
   }
 
-  private reclaimFailed(serial: string, err: HikError): void {
+  private async reclaim(serial: string): Promise<ReclaimOutcome> {
+    const { vault, reclaim, monitor } = this.options;
+    const address = monitor.get(serial)?.poll;
+    if (!vault || !address) throw new ReclaimRefusedError(serial, 'unknown_device');
+    monitor.setReclaiming(serial, true);
+    const outcome = await reclaimDevice({
+      vault,
+      serial,
+      address,
+      listed: reclaim.listed(serial),
+      sawInactive: true,
+      recorders: reclaim.recorders(serial),
+      guard: this.options.guard,
+      locks: this.options.locks,
+      clock: this.options.clock,
+    });
+    this.reclaimFailures.delete(serial);
+    monitor.setVaultKnown(serial, true);
+    monitor.describe(serial, { model: outcome.model, firmware: outcome.firmware });
+    this.options.onReclaim(outcome);
+    monitor.observe(
+      serial,
+      outcome.result === 'reclaimed'
+        ? { kind: 'reclaimed', evidence: outcome.evidence }
+        : { kind: 'ownershipLost', evidence: outcome.evidence },
+    );
+    return outcome;
+  }
+
+  private reclaimFailed(serial: string, err: unknown): void {
+    if (!HikError.isHikError(err)) throw err;
     const { vault, monitor } = this.options;
     this.options.onError(err, serial);
     if (vault?.get(serial)?.pending) {

@@ -26,12 +26,21 @@ type UnderConstruction = Node<HikHomeAssistantCredentials> & {
 const CLOSE_TIMEOUT_MS = 3000;
 
 export = (RED: NodeAPI): void => {
+  // Config nodes show no status of their own: this one is shown on its users (hik-reset), whose
+  // editor catalogs do not hold hik-homeassistant's keys. So every text is translated here, in
+  // this node's namespace, before it fans out; the editor shows such a text as it is.
   function statusFor(status: HaConnectionStatus): NodeStatus {
     switch (status.kind) {
       case 'idle':
-        return { fill: 'grey', shape: 'ring', text: 'hik-homeassistant.status.idle' };
+        return { fill: 'grey', shape: 'ring', text: RED._('hik-homeassistant.status.idle') };
       case 'connecting':
-        return { fill: 'yellow', shape: 'ring', text: 'hik-homeassistant.status.connecting' };
+        return {
+          fill: 'yellow',
+          shape: 'ring',
+          text: status.lastError
+            ? RED._('hik-homeassistant.status.retrying', { problem: RED._(`errors.${status.lastError.code}`) })
+            : RED._('hik-homeassistant.status.connecting'),
+        };
       case 'connected':
         return {
           fill: 'green',
@@ -39,7 +48,7 @@ export = (RED: NodeAPI): void => {
           text: RED._('hik-homeassistant.status.connected', { version: status.haVersion }),
         };
       case 'auth_failed':
-        return { fill: 'red', shape: 'ring', text: `errors.${status.error.code}` };
+        return { fill: 'red', shape: 'ring', text: RED._(`errors.${status.error.code}`) };
       case 'closed':
         return {};
     }
@@ -71,11 +80,23 @@ export = (RED: NodeAPI): void => {
     const users = new Map<string, Node>();
     let link: HaLink | null = null;
 
+    // An outage is logged once, with its first reason, however many retries it takes; the next
+    // line is the one saying it connected again.
+    let outageLogged = false;
     const fanOut = (status: HaConnectionStatus): void => {
       const shown = statusFor(status);
       for (const user of users.values()) user.status(shown);
-      if (status.kind === 'connected')
+      if (status.kind === 'connected') {
+        outageLogged = false;
         this.log(RED._('hik-homeassistant.log.connected', { version: status.haVersion }));
+      }
+      if (status.kind === 'connecting' && status.lastError && !outageLogged) {
+        outageLogged = true;
+        const { code, message } = status.lastError;
+        this.warn(
+          RED._('hik-homeassistant.log.unreachable', { url: settings?.url ?? '?', reason: message, code }),
+        );
+      }
       if (status.kind === 'auth_failed')
         this.error(RED._('hik-homeassistant.log.authFailed', { code: status.error.code }));
     };
@@ -101,7 +122,7 @@ export = (RED: NodeAPI): void => {
     this.acquire = (user) => {
       const token = this.credentials.token ?? '';
       if (!settings || token.trim() === '') {
-        user.status({ fill: 'red', shape: 'ring', text: 'hik-homeassistant.status.notConfigured' });
+        user.status({ fill: 'red', shape: 'ring', text: RED._('hik-homeassistant.status.notConfigured') });
         return null;
       }
       users.set(user.id, user);

@@ -1,19 +1,26 @@
 /**
  * The admin HTTP endpoints of hik guard, all under `<httpAdminRoot>/hik-guard/` and all behind
  * `RED.auth.needsPermission`: `hik-guard.read` to look, `hik-guard.write` to act (scan, rotate,
- * verify, test a connection), `hik-guard.reveal` to read a password from the vault. With
+ * verify, re-claim, test a connection), `hik-guard.reveal` to read a password from the vault. With
  * `adminAuth` on, anonymous requests get 401 like every other admin route. Answers carry error
  * codes, never secrets; the one exception is reveal, which is never cached and never logged.
+ *
+ * Rotate now and Verify go through the device's hik-credentials node and answer with the result
+ * that node sent (waiting at most ANSWER_TIMEOUT_MS; after that 202, the work goes on); re-claim
+ * goes to the fleet and answers with its outcome, or 409 with the reason it was refused.
  */
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
-import { HikError } from '../../lib/errors';
+import { HikError, ReclaimRefusedError } from '../../lib/errors';
 import { probeHomeAssistant } from '../../lib/homeassistant/ha-probe';
 import { probeConnection } from '../../lib/isapi/connection-probe';
 import { sharedDiscoveries, sharedLoginGuard } from '../../lib/runtime';
 import { isValidHost, parsePort } from '../../nodes/shared/device-settings';
+import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
+import { errorCode } from '../../nodes/shared/node-kit';
 import { openNodeRedVault } from '../../nodes/shared/vault-access';
 import { credentialsNodeFor, fleetSnapshot } from './fleet-source';
+import { askNode } from './node-answer';
 
 export const PERMISSIONS = {
   read: 'hik-guard.read',
@@ -23,6 +30,9 @@ export const PERMISSIONS = {
 
 /** What the editor sends for a password field it did not change. */
 const UNCHANGED_PASSWORD = '__PWRD__';
+
+/** How long Rotate now and Verify wait for the hik-credentials node's result before answering 202. */
+export const ANSWER_TIMEOUT_MS = 60_000;
 
 type Handler = (req: Request, res: Response) => Promise<void> | void;
 
@@ -87,11 +97,34 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
           return;
         }
         // Through the hik-credentials node: its vault, locks, guard, messages and status as usual.
-        owner.receive({ topic: action, payload: { serial } });
-        res.status(202).json({ accepted: true, node: owner.id });
+        const answer = await askNode(RED, owner, { topic: action, payload: { serial } }, ANSWER_TIMEOUT_MS);
+        const results = answer.messages.flatMap((m) => resultOf(m.payload));
+        const result = results.find((r) => r.serial === serial) ?? results[0];
+        if (result) res.json({ node: owner.id, ...result });
+        else if (answer.error) res.status(500).json({ node: owner.id, problem: errorCode(answer.error) });
+        else if (!answer.complete) res.status(202).json({ accepted: true, node: owner.id, pending: true });
+        else res.status(500).json({ node: owner.id, problem: 'no_answer' });
       }),
     );
   }
+
+  app.post(
+    '/hik-guard/devices/:serial/reclaim',
+    RED.auth.needsPermission(write),
+    guarded(async (req, res) => {
+      const serial = String(req.params.serial);
+      const { fleet } = await openNodeRedFleet(RED);
+      try {
+        const outcome = await fleet.reclaimNow(serial);
+        res.json({ serial, result: outcome.result, dependents: outcome.dependents.map(dependentOf) });
+      } catch (err) {
+        if (!(err instanceof ReclaimRefusedError)) throw err;
+        res.status(409).json({ problem: err.code, reason: err.reason });
+      } finally {
+        publishFleet();
+      }
+    }),
+  );
 
   app.post(
     '/hik-guard/devices/:serial/reveal',
@@ -165,6 +198,44 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
       }
     }),
   );
+}
+
+/** A device result the hik-credentials node sent, without anything else it may carry (a password). */
+interface CredentialResult {
+  serial: string | null;
+  result: string;
+  reason: string | null;
+  rotatedAt: string | null;
+  nextRotation: string | null;
+  dependents: Record<string, unknown>[];
+}
+
+function resultOf(payload: unknown): CredentialResult[] {
+  if (typeof payload !== 'object' || payload === null) return [];
+  const p = payload as Record<string, unknown>;
+  if (typeof p.result !== 'string') return [];
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
+  return [
+    {
+      serial: text(p.serial),
+      result: p.result,
+      reason: text(p.reason),
+      rotatedAt: text(p.rotatedAt),
+      nextRotation: text(p.nextRotation),
+      dependents: Array.isArray(p.dependents) ? p.dependents.map(dependentOf) : [],
+    },
+  ];
+}
+
+/** A recorder channel that follows the device's password, and how its update went. */
+function dependentOf(dependent: unknown): Record<string, unknown> {
+  const d = (typeof dependent === 'object' && dependent !== null ? dependent : {}) as Record<string, unknown>;
+  return {
+    recorderSerial: d.recorderSerial ?? null,
+    channelId: d.channelId ?? null,
+    online: d.online === true,
+    code: d.code ?? null,
+  };
 }
 
 function storedCredential(RED: NodeAPI, id: unknown, field: string): string {

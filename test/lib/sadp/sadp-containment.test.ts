@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { allIpv4Interfaces, everyIpv4Interface, resolveInterfaces } from '../../../lib/sadp/sadp-interfaces';
 import { parseSadpTargetList } from '../../../lib/sadp/sadp-target';
-import { DEMO_DISCOVERY_INTERFACES, demoDiscoveryNodes } from '../../../scripts/demo-discovery';
+import { DEMO_DISCOVERY_INTERFACES } from '../../../scripts/demo-discovery';
+import { demoFlows } from '../../../scripts/demo-flows';
 import { isContainedAddress, LOOPBACK, LOOPBACK_SPEC } from '../../support/sadp-test-network';
 import { BRIDGE_ADDRESS } from '../../support/test-netns';
 
@@ -33,16 +34,27 @@ describe('SADP containment: tests, benchmarks and the demo stay off the real LAN
     }
   });
 
-  it('the demo’s hik-discover node names loopback explicitly and probes no extra target', () => {
-    const nodes = demoDiscoveryNodes('tab').filter((n) => n.type === 'hik-discover');
-    assert.equal(nodes.length, 1);
+  it('the demo’s SADP nodes name loopback explicitly and probe no extra target', () => {
+    const { flows } = demoFlows({
+      examplesDir: join(__dirname, '..', '..', '..', 'examples'),
+      devices: [{ host: '127.0.0.11', port: 80, protocol: 'http', serial: null }],
+      password: null,
+      interfaces: DEMO_DISCOVERY_INTERFACES,
+    });
+    const nodes = flows.filter((n) => n.type === 'hik-discover' || (n.type === 'hik-reset' && n.passive));
+    assert.ok(nodes.length >= 3, 'the examples’ discovery and passive watchers');
+    assert.equal(
+      flows.filter((n) => n.type === 'hik-discover' && n.intervalSeconds !== 0).length,
+      1,
+      'one discovery scans the fleet, the others listen',
+    );
     for (const node of nodes) {
       assert.equal(node.interfaces, DEMO_DISCOVERY_INTERFACES);
       const text: unknown = node.interfaces;
       const names = (typeof text === 'string' ? text : '').split(/[\s,]+/).filter(Boolean);
       assert.ok(names.length > 0, 'an empty list would mean every interface');
       for (const i of resolveInterfaces(names)) assert.ok(isContainedAddress(i.address), i.address);
-      for (const t of parseSadpTargetList(String(node.targets)))
+      for (const t of parseSadpTargetList(typeof node.targets === 'string' ? node.targets : ''))
         assert.ok(isContainedAddress(t.host), t.host);
     }
   });
