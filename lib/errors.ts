@@ -461,3 +461,11 @@ export class ReclaimRefusedError extends HikError {
     super(`re-claim of device ${serial} refused: ${reason.replace('_', ' ')}`);
   }
 }
+
+/** An action (rotate, verify) was asked for a device that no hik-credentials node rotates. */
+export class NotManagedError extends HikError {
+  override readonly code = 'HIK_ERR_NOT_MANAGED';
+  constructor(readonly serial: string) {
+    super(`no hik-credentials node rotates device ${serial}; add it to one to rotate or verify it`);
+  }
+}

@@ -12,9 +12,9 @@
  * every device's state. Background work never ends in an unhandled rejection: every failure is
  * reported to the views of its device, or to `onError`.
  */
-import type { DeviceState, Evidence } from '../device-vocabulary';
+import type { DeviceState, Evidence, ResultKind, ResultReason } from '../device-vocabulary';
 import { trace } from '../diagnostics';
-import { HikError } from '../errors';
+import { HikError, NotManagedError } from '../errors';
 import type { DeviceSnapshot } from '../homeassistant/device-entity';
 import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
 import { readCertificateFingerprint } from '../isapi/certificate-probe';
@@ -66,9 +66,23 @@ export interface DeviceRow {
   vaultState: string | null;
 }
 
-interface RotationPlan {
+/** What the rotation's owner does when asked from elsewhere (sidebar, Home Assistant button). */
+export type CredentialAction = 'rotate' | 'verify';
+
+/** The answer to an action: what the owner's own output says, without a password. */
+export interface ActionResult {
+  serial: string;
+  result: ResultKind;
+  reason: ResultReason | null;
+  rotatedAt: string | null;
+  nextRotation: string | null;
+}
+
+/** The owner of a device's rotation: who it is, when it rotates next, and how to ask it to act. */
+export interface RotationPlan {
   owner: string;
   next: () => Date | null;
+  act: (action: CredentialAction) => Promise<ActionResult>;
 }
 
 export class Fleet {
@@ -82,6 +96,7 @@ export class Fleet {
   private readonly sinks = new Map<string, HomeAssistantSink>();
   private readonly rotations = new Map<string, RotationPlan[]>();
   private readonly listeners = new Set<() => void>();
+  private readonly changeListeners = new Set<(change: DeviceChange) => void>();
   /** Devices whose poll address was taken from the vault (a verified move updates the vault). */
   private readonly vaultAddressed = new Set<string>();
   private readonly work = new Set<Promise<void>>();
@@ -146,8 +161,7 @@ export class Fleet {
    * `owner` rotates this device and `next` tells when it will next (the scheduler's answer).
    * Returns the function that withdraws the plan. The first plan registered is the one shown.
    */
-  planRotation(serial: string, owner: string, next: () => Date | null): () => void {
-    const plan = { owner, next };
+  planRotation(serial: string, plan: RotationPlan): () => void {
     this.rotations.set(serial, [...(this.rotations.get(serial) ?? []), plan]);
     this.notify();
     return () => {
@@ -165,6 +179,18 @@ export class Fleet {
 
   nextRotation(serial: string): Date | null {
     return this.rotations.get(serial)?.[0]?.next() ?? null;
+  }
+
+  /**
+   * Asks the device's rotation owner to rotate or verify it now, with all its protections (vault,
+   * locks, login guard), and answers its result. Throws NotManagedError when nobody rotates it.
+   */
+  async act(serial: string, action: CredentialAction): Promise<ActionResult> {
+    const plan = this.rotations.get(serial)?.[0];
+    if (!plan) throw new NotManagedError(serial);
+    const result = await plan.act(action);
+    this.notify();
+    return result;
   }
 
   /**
@@ -206,6 +232,15 @@ export class Fleet {
       rotationOwner: this.rotationOwner(serial),
       vaultState: record?.state ?? null,
     };
+  }
+
+  /**
+   * Hears every change of every device (a transition or an event, with its alert type), for sinks
+   * that cover the whole fleet (MQTT discovery). Returns the unsubscribe.
+   */
+  subscribe(listener: (change: DeviceChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
   }
 
   /** Calls `listener` after anything in the table may have changed; returns the unsubscribe. */
@@ -376,6 +411,7 @@ export class Fleet {
     for (const view of views) view.heard(change);
     const snapshot = this.snapshot(change.serial);
     for (const sink of this.sinksOf(views)) sink.changed(change, snapshot);
+    for (const listener of this.changeListeners) listener(change);
     this.notify();
     if (change.kind !== 'transition') return;
     if (change.from === 'inactive') this.ownership.leftInactive(change.serial);

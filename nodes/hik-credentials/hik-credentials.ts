@@ -10,7 +10,7 @@
  * and the CLI show, and what its operations conclude (verified, needs attention) reaches the fleet.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { HikError, InvalidArgumentError, VaultKeyMissingError } from '../../lib/errors';
+import { HikError, InvalidArgumentError, NotManagedError, VaultKeyMissingError } from '../../lib/errors';
 import {
   CredentialManager,
   type DeviceResult,
@@ -121,11 +121,27 @@ export = (RED: NodeAPI): void => {
         },
       });
       const plan = (serial: string): void => {
-        if (!plans.has(serial))
-          plans.set(
-            serial,
-            opened.planRotation(serial, node.id, () => scheduler?.nextRotation(serial) ?? null),
-          );
+        if (plans.has(serial)) return;
+        const withdraw = opened.planRotation(serial, {
+          owner: node.id,
+          next: () => scheduler?.nextRotation(serial) ?? null,
+          // Asked from the sidebar or Home Assistant: the same run as an input message.
+          act: async (action) => {
+            const device = devices.find((d) => manager.record(d)?.serial === serial);
+            if (!device) throw new NotManagedError(serial);
+            const result = await track(manager[action](device));
+            await scheduler?.refresh();
+            emit(action, result);
+            return {
+              serial,
+              result: result.result,
+              reason: result.reason,
+              rotatedAt: result.rotatedAt,
+              nextRotation: nextRotation(serial),
+            };
+          },
+        });
+        plans.set(serial, withdraw);
       };
       const emit = (topic: Topic, result: DeviceResult, send: SendFn = (m) => node.send(m)): void => {
         if (result.serial !== null) {
