@@ -12,14 +12,14 @@
  * every device's state. Background work never ends in an unhandled rejection: every failure is
  * reported to the views of its device, or to `onError`.
  */
-import type { DeviceState, Evidence, ResultKind, ResultReason } from '../device-vocabulary';
+import type { Evidence, ResultKind, ResultReason } from '../device-vocabulary';
 import { trace } from '../diagnostics';
 import { HikError, NotManagedError } from '../errors';
 import type { DeviceSnapshot } from '../homeassistant/device-entity';
 import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
 import { readCertificateFingerprint } from '../isapi/certificate-probe';
 import type { LoginGuard } from '../isapi/login-guard';
-import { ActivationMonitor, type DeviceChange } from '../monitor/activation-monitor';
+import { ActivationMonitor, type DeviceChange, type MonitoredDevice } from '../monitor/activation-monitor';
 import { ActivationPoller } from '../monitor/activation-poller';
 import { OwnershipKeeper } from '../monitor/ownership-keeper';
 import { SightingGate, type KnownAddress } from '../monitor/sighting-gate';
@@ -47,17 +47,11 @@ export interface FleetOptions {
   onError: (err: Error) => void;
 }
 
-/** One row of the fleet table: what every display shows about a device. Never a secret. */
-export interface DeviceRow {
-  serial: string;
-  name: string | null;
-  model: string | null;
-  ip: string | null;
-  firmware: string | null;
-  state: DeviceState;
-  /** ISO time the state began. */
-  since: string;
-  lastSeen: string | null;
+/**
+ * One row of the fleet table: what every display shows about a device (what the monitor knows,
+ * plus the vault and the rotation plan). Never a secret.
+ */
+export interface DeviceRow extends Omit<MonitoredDevice, 'poll'> {
   lastRotation: string | null;
   nextRotation: string | null;
   /** The node that rotates it (a hik-credentials node id), or null. */

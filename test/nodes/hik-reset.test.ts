@@ -14,6 +14,7 @@ import { withCatalog } from '../support/node-catalog';
 import { helper } from '../support/node-red';
 import { LOOPBACK_SPEC } from '../support/sadp-test-network';
 import { waitFor } from '../lib/homeassistant/support';
+import { unhandledRejectionsDuring } from '../support/unhandled-rejections';
 
 const resetNode = withCatalog(hikReset, 'hik-reset');
 const TOKEN = 'ha-token-canary-5c1d0e9b';
@@ -183,12 +184,7 @@ describe('hik-reset node', function () {
   });
 
   it('a programming error in a background fleet task is reported on the node; Node-RED carries on', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    const unhandled = await unhandledRejectionsDuring(async () => {
       await helper.load([hikDevice, hikHomeAssistant, resetNode], flow({ server: '', passive: false }));
       const changes = collect('changes');
       helper.getNode('reset').receive({ topic: 'poll' });
@@ -206,14 +202,12 @@ describe('hik-reset node', function () {
       );
       assert.ok(node.status.calledWithMatch({ fill: 'red', shape: 'ring', text: 'errors.HIK_ERR' }));
       runtimeFleet.monitor.observePoll = observePoll;
+      await camera.factoryReset();
       helper.getNode('reset').receive({ topic: 'poll' });
-      await waitFor(
-        'the next poll answered as usual',
-        () => changes.filter((m) => m.topic === 'active').length >= 1,
+      await waitFor('the watch still working: the reset seen', () =>
+        changes.some((m) => m.topic === 'inactive'),
       );
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    assert.deepEqual(unhandled, []);
   });
 });

@@ -18,6 +18,7 @@ import { HikGuardAlerts } from '../../../lib/homeassistant/hik-guard-alerts';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
 import { SimFleet, type SimDevice } from '../../../sim';
+import { unhandledRejectionsDuring } from '../../support/unhandled-rejections';
 
 const CAMERA = 'DS-2CD2386G2-IU20240201AAWRJ00000601';
 
@@ -171,15 +172,10 @@ describe('fleet: one owner per device', function () {
   });
 
   it('a programming error in background work is reported to the view, never an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const fleetErrors: Error[] = [];
+    const fleetErrors: Error[] = [];
+    const viewErrors: Error[] = [];
+    const unhandled = await unhandledRejectionsDuring(async () => {
       const fleet = fleetWith(undefined, fleetErrors);
-      const viewErrors: Error[] = [];
       const view = fleet.view({ pollIntervalMs: 0, onError: (e) => viewErrors.push(e) });
       view.watch(CAMERA, { poll: poll() });
       // A bug inside the fleet's poll handling, as a programming error would be.
@@ -187,15 +183,12 @@ describe('fleet: one owner per device', function () {
         throw new TypeError('a bug in a background task');
       };
       await fleet.pollNow();
-      await new Promise((resolve) => setImmediate(resolve));
-      assert.deepEqual(
-        viewErrors.map((e) => e.message),
-        ['a bug in a background task'],
-      );
-      assert.deepEqual(fleetErrors, []);
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
+    assert.deepEqual(
+      viewErrors.map((e) => e.message),
+      ['a bug in a background task'],
+    );
+    assert.deepEqual(fleetErrors, []);
+    assert.deepEqual(unhandled, []);
   });
 });
