@@ -93,6 +93,8 @@ export class Fleet {
   private readonly changeListeners = new Set<(change: DeviceChange) => void>();
   /** Devices whose poll address was taken from the vault (a verified move updates the vault). */
   private readonly vaultAddressed = new Set<string>();
+  /** Devices already told as needs_attention by a credential operation. */
+  private readonly flagged = new Set<string>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopHooks: (() => void)[] = [];
   private stopped = false;
@@ -192,10 +194,14 @@ export class Fleet {
    * password that opened it says it is active; a record marked needs_attention is told as such.
    */
   reportCredentialResult(serial: string, result: 'verified' | 'needs_attention', evidence: Evidence): void {
-    this.monitor.observe(
-      serial,
-      result === 'verified' ? { kind: 'verification', result: 'ok' } : { kind: 'needsAttention', evidence },
-    );
+    if (result === 'verified') {
+      this.flagged.delete(serial);
+      this.monitor.observe(serial, { kind: 'verification', result: 'ok' });
+    } else if (!this.flagged.has(serial)) {
+      // Told once: asking again about a flagged device (Verify, status) is not a new alarm.
+      this.flagged.add(serial);
+      this.monitor.observe(serial, { kind: 'needsAttention', evidence });
+    }
     this.notify();
   }
 

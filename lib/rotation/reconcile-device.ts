@@ -1,7 +1,8 @@
 /**
  * Recovery of a rotation that did not finish (crash, power loss, a PUT without an answer): the
- * vault holds a pending password and nobody knows whether the device took it. Try the current
- * password once; if the device rejects it, try the pending one once; the one that works becomes
+ * vault holds a pending password and nobody knows whether the device took it. Try the likelier
+ * password once (the pending one when the vault says the change request went out, else the
+ * current one); if the device rejects it, try the other once; the one that works becomes
  * current. If neither works (or the device was factory-reset) the record is marked
  * needs_attention and nothing more is tried — guessing is how devices get locked. An answer that
  * proves nothing (timeout, unreachable, a lock someone else caused) leaves the record pending
@@ -67,7 +68,22 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
   return runStep(options.onEvent, serial, 'reconcile', async () => {
     const connection = new DeviceConnection(vault, record, options.address, options);
     try {
-      // A refusal seen by an earlier run (perhaps an earlier process) is not paid for twice.
+      // The likelier password first: the pending one once the change request went out (the
+      // device most likely took it), else the current one. A refusal seen by an earlier run
+      // (perhaps an earlier process) is not paid for twice.
+      if (pending.requestSentAt && !pending.currentRejectedAt) {
+        const first = await attempt(connection, pending.password);
+        if (first === 'works') {
+          await vault.adoptPending(serial);
+          return { serial, resolution: 'pending', reason: null } satisfies ReconcileOutcome;
+        }
+        const second = first === 'rejected' ? await attempt(connection, record.password) : null;
+        if (second === 'works') {
+          await vault.discardPending(serial);
+          return { serial, resolution: 'current', reason: null } satisfies ReconcileOutcome;
+        }
+        return needsAttention(vault, serial, first, second);
+      }
       const current = pending.currentRejectedAt ? 'rejected' : await attempt(connection, record.password);
       if (current === 'works') {
         await vault.discardPending(serial);
@@ -82,12 +98,7 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
           return { serial, resolution: 'pending', reason: null } satisfies ReconcileOutcome;
         }
       }
-      const reason =
-        current === 'not_activated' || next === 'not_activated'
-          ? ATTENTION_REASONS.notActivated
-          : ATTENTION_REASONS.neitherWorks;
-      await vault.markNeedsAttention(serial, reason);
-      return { serial, resolution: 'needs_attention', reason } satisfies ReconcileOutcome;
+      return needsAttention(vault, serial, current, next);
     } finally {
       await connection.close();
     }
@@ -95,6 +106,19 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
 }
 
 type Verdict = 'works' | 'rejected' | 'not_activated';
+
+/** Neither password opened the device (or it is not activated): stop, say so, guess nothing. */
+async function needsAttention(
+  vault: CredentialVault,
+  serial: string,
+  ...verdicts: (Verdict | null)[]
+): Promise<ReconcileOutcome> {
+  const reason = verdicts.includes('not_activated')
+    ? ATTENTION_REASONS.notActivated
+    : ATTENTION_REASONS.neitherWorks;
+  await vault.markNeedsAttention(serial, reason);
+  return { serial, resolution: 'needs_attention', reason };
+}
 
 /**
  * One attempt with `password`. Rejected means the device said no (or this process already saw it

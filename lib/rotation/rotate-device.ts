@@ -145,9 +145,10 @@ async function rotateConnected(
   }
 
   try {
-    await step('apply', () =>
-      putUserPassword(connection.client, { user, newPassword, loginPassword: record.password }),
-    );
+    await step('apply', async () => {
+      await vault.noteRequestSent(serial);
+      await putUserPassword(connection.client, { user, newPassword, loginPassword: record.password });
+    });
   } catch (err) {
     if (err instanceof IsapiStatusError && !(err instanceof NotActivatedError)) {
       // The device answered "no": the old password still stands.

@@ -179,6 +179,7 @@ export class CredentialVault {
           password,
           since: now.toISOString(),
           currentRejectedAt: options.currentUnusable ? now.toISOString() : null,
+          requestSentAt: null,
         },
         state: 'pending',
       };
@@ -222,6 +223,18 @@ export class CredentialVault {
       !record.pending || record.pending.currentRejectedAt
         ? null
         : { ...record, pending: { ...record.pending, currentRejectedAt: now.toISOString() } },
+    );
+  }
+
+  /**
+   * The change request is about to go to the device: from now on the pending password is the
+   * likelier one, and reconcile tries it first (a crash after the request costs no failed login).
+   */
+  async noteRequestSent(serial: string): Promise<void> {
+    await this.change(serial, (record, now) =>
+      !record.pending || record.pending.requestSentAt
+        ? null
+        : { ...record, pending: { ...record.pending, requestSentAt: now.toISOString() } },
     );
   }
 

@@ -45,6 +45,11 @@ export interface PendingPassword {
    * Kept on disk so no process, restarted or not, spends a login on it again.
    */
   currentRejectedAt: string | null;
+  /**
+   * When the change request was about to go out (written just before it is sent): the device has
+   * most likely taken the pending password, so reconcile tries it first. Null: never sent.
+   */
+  requestSentAt: string | null;
 }
 
 export interface EnrolInput {
@@ -206,5 +211,6 @@ function readPending(value: unknown): VaultRecord['pending'] {
     since: time(p.since, 'pending.since'),
     // Absent in files written before the field existed: nothing was seen then.
     currentRejectedAt: timeOrNull(p.currentRejectedAt ?? null, 'pending.currentRejectedAt'),
+    requestSentAt: timeOrNull(p.requestSentAt ?? null, 'pending.requestSentAt'),
   };
 }

@@ -178,6 +178,7 @@ describe('CredentialVault', function () {
       password: CANARY_PENDING,
       since: new Date(T0 + 1000).toISOString(),
       currentRejectedAt: null,
+      requestSentAt: null,
     });
     assert.equal(onDisk.get(SERIAL)!.state, 'pending');
     const at = new Date(T0 + 5000);
