@@ -55,7 +55,9 @@ describe('rotation under device faults', function () {
     assert.equal(outcome.reason, 'HIK_ERR_UNREACHABLE');
     assertVaultMatches(camera);
     assert.equal(camera.state.admin.password, ADMIN_PASSWORD);
-    assert.equal(camera.counters.failedLogins, 0);
+    // The request had gone out, so the new password was the likelier one and was tried first: the
+    // price of a request lost before it arrived is one refusal (a crash after it costs none).
+    assert.equal(camera.counters.failedLogins, 1);
   });
 
   it('503 busy on the PUT: nothing changed, pending dropped without asking the device again', async () => {
