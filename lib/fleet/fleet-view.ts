@@ -5,12 +5,16 @@
  * (a redeploy) leaves every device's state, poll memory and alert memory in the fleet.
  */
 import type { HikGuardAlerts } from '../homeassistant/hik-guard-alerts';
-import type { DeviceChange, MonitorCounts, WatchDetails } from '../monitor/activation-monitor';
+import {
+  countStates,
+  type DeviceChange,
+  type MonitorCounts,
+  type WatchDetails,
+} from '../monitor/activation-monitor';
 import type { RecorderLink } from '../rotation/dependent-channels';
 import type { ReclaimPolicy } from '../monitor/ownership-keeper';
 import type { ReclaimOutcome } from '../rotation/reclaim-device';
 import type { SadpDevice } from '../sadp/sadp-device';
-import { ALARM_STATES } from '../device-vocabulary';
 import type { DeviceRow, Fleet } from './fleet';
 
 export interface FleetViewOptions {
@@ -80,15 +84,7 @@ export class FleetView {
   }
 
   counts(): MonitorCounts {
-    const counts: MonitorCounts = { ok: 0, inactive: 0, attention: 0, total: 0 };
-    for (const row of this.rows()) {
-      counts.total += 1;
-      if (row.state === 'active') counts.ok += 1;
-      else if (row.state === 'inactive') counts.inactive += 1;
-      else if (ALARM_STATES.has(row.state) || row.state === 'locked' || row.state === 'offline')
-        counts.attention += 1;
-    }
-    return counts;
+    return countStates(this.rows().map((row) => row.state));
   }
 
   pollNow(): Promise<void> {

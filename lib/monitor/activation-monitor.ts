@@ -30,6 +30,8 @@ export interface MonitoredDevice {
   model: string | null;
   ip: string | null;
   firmware: string | null;
+  /** Lower-case colon form, as SADP reported it (null until a sighting or discovery said). */
+  mac: string | null;
   state: DeviceState;
   /** ISO time the state began. */
   since: string;
@@ -110,6 +112,7 @@ export class ActivationMonitor {
     const info = entry.info;
     info.model = device.model ?? info.model;
     info.firmware = device.firmware ?? info.firmware;
+    info.mac = device.mac ?? info.mac;
     // The datagram's source is where it really is; a reset device may claim 192.168.1.64.
     info.ip = device.offSubnet ? device.sourceAddress : (device.ipv4 ?? device.sourceAddress);
     info.lastSeen = this.now().toISOString();
@@ -164,11 +167,15 @@ export class ActivationMonitor {
   }
 
   /** Fills in what a device told about itself elsewhere (deviceInfo, another process's SADP). */
-  describe(serial: string, details: { model?: string | null; firmware?: string | null }): void {
+  describe(
+    serial: string,
+    details: { model?: string | null; firmware?: string | null; mac?: string | null },
+  ): void {
     const info = this.entries.get(serial)?.info;
     if (!info) return;
     info.model = details.model ?? info.model;
     info.firmware = details.firmware ?? info.firmware;
+    info.mac = details.mac ?? info.mac;
   }
 
   /** Whether the device is held for inactive (also while it is offline since). */
@@ -202,14 +209,7 @@ export class ActivationMonitor {
   }
 
   counts(): MonitorCounts {
-    const counts: MonitorCounts = { ok: 0, inactive: 0, attention: 0, total: this.entries.size };
-    for (const { machine } of this.entries.values()) {
-      if (machine.state === 'active') counts.ok += 1;
-      else if (machine.state === 'inactive') counts.inactive += 1;
-      else if (ALARM_STATES.has(machine.state) || machine.state === 'locked' || machine.state === 'offline')
-        counts.attention += 1;
-    }
-    return counts;
+    return countStates([...this.entries.values()].map((e) => e.machine.state));
   }
 
   /** Serials and addresses to poll. */
@@ -237,6 +237,7 @@ export class ActivationMonitor {
         model: null,
         ip: null,
         firmware: null,
+        mac: null,
         state: machine.state,
         since: machine.since,
         lastSeen: null,
@@ -266,4 +267,15 @@ function lockOf(err: Error): { seconds: number | null } | null {
   if (err instanceof LoginGuardRefusedError && err.reason === 'lock_window')
     return { seconds: err.retryAfterSeconds };
   return null;
+}
+
+/** Devices by condition: ok (active), inactive, attention (any other alarm, locked, offline). */
+export function countStates(states: readonly DeviceState[]): MonitorCounts {
+  const counts: MonitorCounts = { ok: 0, inactive: 0, attention: 0, total: states.length };
+  for (const state of states) {
+    if (state === 'active') counts.ok += 1;
+    else if (state === 'inactive') counts.inactive += 1;
+    else if (ALARM_STATES.has(state) || state === 'locked' || state === 'offline') counts.attention += 1;
+  }
+  return counts;
 }
