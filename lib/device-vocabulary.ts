@@ -35,6 +35,8 @@ export const DEVICE_EVENTS = [
   'address_changed',
   /** The vault marked the device: nothing will send it a password until a human looks. */
   'needs_attention',
+  /** An `inactive` raised on an unconfirmed claim (its address was silent) is now confirmed. */
+  'inactive_confirmed',
 ] as const;
 export type DeviceEvent = (typeof DEVICE_EVENTS)[number];
 

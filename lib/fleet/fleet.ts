@@ -149,7 +149,10 @@ export class Fleet {
   }
 
   /** Something told about a device outside the monitor's own sources (deviceInfo, discovery). */
-  describe(serial: string, details: { model?: string | null; firmware?: string | null }): void {
+  describe(
+    serial: string,
+    details: { model?: string | null; firmware?: string | null; mac?: string | null },
+  ): void {
     this.monitor.describe(serial, details);
   }
 
@@ -224,14 +227,24 @@ export class Fleet {
       model: device?.model ?? null,
       ip: device?.ip ?? record?.host ?? null,
       firmware: device?.firmware ?? null,
+      mac: device?.mac ?? null,
       state: device?.state ?? 'unknown',
       since: device?.since ?? new Date(this.now()).toISOString(),
+      unconfirmed: device?.unconfirmed ?? false,
       lastSeen: device?.lastSeen ?? null,
       lastRotation: record?.lastRotation ?? null,
       nextRotation: this.nextRotation(serial)?.toISOString() ?? null,
       rotationOwner: this.rotationOwner(serial),
       vaultState: record?.state ?? null,
     };
+  }
+
+  /**
+   * Whether an open view holds the device (watched or seen through it) or a rotation owner plans
+   * for it: what a display that follows the flows lists (a device in neither was removed).
+   */
+  isListed(serial: string): boolean {
+    return this.isWatched(serial) || this.rotations.has(serial);
   }
 
   /**
@@ -451,6 +464,7 @@ export class Fleet {
       lastSeen: date(row.lastSeen),
       lastRotation: date(row.lastRotation),
       nextRotation: date(row.nextRotation),
+      unconfirmed: row.unconfirmed,
     };
   }
 

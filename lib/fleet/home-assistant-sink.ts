@@ -44,6 +44,7 @@ export class HomeAssistantSink {
         from: change.from,
         to: change.to,
         evidence: change.evidence,
+        unconfirmed: device.unconfirmed ?? false,
       },
       told,
     );

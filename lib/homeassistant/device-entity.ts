@@ -26,9 +26,11 @@ export interface DeviceSnapshot {
   readonly lastRotation?: Date | null;
   readonly nextRotation?: Date | null;
   readonly lastSeen?: Date | null;
+  /** Inactive on a claim its known address could not confirm yet (it was silent). */
+  readonly unconfirmed?: boolean;
 }
 
-export type EntityAttributes = Readonly<Record<string, string | null>>;
+export type EntityAttributes = Readonly<Record<string, string | boolean | null>>;
 
 export interface EntityState {
   readonly entityId: string;
@@ -74,6 +76,7 @@ export function deviceEntity(device: DeviceSnapshot): EntityState {
       last_rotation: iso(device.lastRotation),
       next_rotation: iso(device.nextRotation),
       last_seen: iso(device.lastSeen),
+      unconfirmed: device.unconfirmed ?? false,
     },
   };
 }

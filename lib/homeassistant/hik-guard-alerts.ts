@@ -28,6 +28,8 @@ export interface DeviceTransition {
   readonly to: string;
   /** Why the transition was concluded (signals, counts, times). */
   readonly evidence?: Evidence;
+  /** An `inactive` its known address could not confirm yet (it was silent): possibly not real. */
+  readonly unconfirmed?: boolean;
 }
 
 /** Title and message of a notification, in the user's language (the node uses its catalog). */
@@ -74,6 +76,7 @@ export class HikGuardAlerts {
         from: transition.from,
         to: transition.to,
         evidence: transition.evidence ?? {},
+        unconfirmed: transition.unconfirmed ?? false,
         entity_id: entityIdForSerial(transition.serial),
       },
       onDelivered,

@@ -39,6 +39,8 @@ export interface MonitoredDevice {
   lastSeen: string | null;
   /** Where it is polled, when known. */
   poll: PollAddress | null;
+  /** Held for inactive on a claim its known address could not confirm yet (see the state machine). */
+  unconfirmed: boolean;
 }
 
 /** What configuration says about a watched device. */
@@ -200,7 +202,14 @@ export class ActivationMonitor {
 
   get(serial: string): MonitoredDevice | undefined {
     const entry = this.entries.get(serial);
-    return entry ? { ...entry.info, state: entry.machine.state, since: entry.machine.since } : undefined;
+    return entry
+      ? {
+          ...entry.info,
+          state: entry.machine.state,
+          since: entry.machine.since,
+          unconfirmed: entry.machine.unconfirmed,
+        }
+      : undefined;
   }
 
   /** Every device, sorted by serial (the fleet table). */
@@ -242,6 +251,7 @@ export class ActivationMonitor {
         since: machine.since,
         lastSeen: null,
         poll: null,
+        unconfirmed: false,
       };
       entry = { info, machine, pinnedPoll: false };
       this.entries.set(serial, entry);

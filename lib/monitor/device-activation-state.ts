@@ -42,6 +42,11 @@ export class DeviceActivationState {
    * whose activation was seen: an `activated` seen meanwhile is not judged as someone else's.
    */
   reclaiming = false;
+  /**
+   * Held for inactive on a claim the device's known address could not confirm (it was silent):
+   * said in alerts and the entity until an answer of the device confirms it.
+   */
+  unconfirmed = false;
   private offlineAfterFailures: number;
   private failures = 0;
   private bootTime: string | null = null;
@@ -76,6 +81,7 @@ export class DeviceActivationState {
       if (to === this.state) return;
       const from = this.state;
       if (to === 'offline') this.beforeOffline = from;
+      if (to !== 'offline') this.unconfirmed = to === 'inactive' && evidence.confirmed === false;
       this.state = to;
       this.since = at;
       out.push({ kind: 'transition', event: null, from, to, evidence, at, alert: this.alertFor(to) });
@@ -125,7 +131,11 @@ export class DeviceActivationState {
       }
       case 'poll':
         this.failures = 0;
-        if (signal.activated === false) become('inactive', { signal: 'activateStatus', activated: false });
+        if (signal.activated === false && this.unconfirmed && this.state === 'inactive') {
+          this.unconfirmed = false;
+          event('inactive_confirmed', { signal: 'activateStatus', activated: false }, null);
+        } else if (signal.activated === false)
+          become('inactive', { signal: 'activateStatus', activated: false });
         else
           this.alive(
             signal.activated,

@@ -2,7 +2,8 @@
  * The sidebar table is one row per device, whatever mix of sources knows it: a configured device
  * is matched to its vault record (by serial, else address) and to discovery (serial, else IP); an
  * fleet's state wins over SADP's flag and its next rotation is the one shown; nothing known twice
- * is listed twice.
+ * is listed twice. Re-claim is offered only for a vault-known device the fleet's own poll holds
+ * for inactive.
  */
 import assert from 'node:assert/strict';
 import type { DeviceRow } from '../../lib/fleet/fleet';
@@ -45,6 +46,8 @@ function sources(partial: Partial<FleetSources>): FleetSources {
     records: [],
     discovered: [],
     monitored: [],
+    polled: new Set(),
+    reclaiming: new Set(),
     ...partial,
   };
 }
@@ -65,7 +68,9 @@ function fleetRow(serial: string, state: DeviceRow['state']): DeviceRow {
     model: 'DS-M',
     ip: '10.0.0.8',
     firmware: null,
+    mac: null,
     state,
+    unconfirmed: false,
     since: '2026-03-01T11:00:00.000Z',
     lastSeen: '2026-03-01T11:59:30.000Z',
     lastRotation: null,
@@ -115,6 +120,7 @@ describe('sidebar fleet rows', () => {
         vault: 'ok',
         configId: 'd1',
         managed: true,
+        reclaim: 'not_inactive',
       },
     ]);
   });
@@ -155,6 +161,35 @@ describe('sidebar fleet rows', () => {
       [
         ['SN1', 'inactive', '10.0.0.8', '2026-03-01T11:59:30.000Z'],
         ['SN9', 'locked', '10.0.0.8', '2026-03-01T11:59:30.000Z'],
+      ],
+    );
+  });
+
+  it('offers Re-claim only for a vault-known device its own poll holds for inactive, and says why not', () => {
+    const inactive = (serial: string): DeviceRow => ({ ...fleetRow(serial, 'inactive'), vaultState: 'ok' });
+    const rows = buildFleetRows(
+      sources({
+        records: ['SN1', 'SN2', 'SN4'].map((serial) => ({ ...record, serial })),
+        discovered: [{ device: sadp({ serial: 'SN3', activated: false }), lastSeen: null }],
+        monitored: [
+          inactive('SN1'),
+          // Held for inactive, but not by a poll of its own (SADP said so): not enough.
+          inactive('SN2'),
+          { ...fleetRow('SN4', 'active'), vaultState: 'ok' },
+          inactive('SN5'),
+        ],
+        polled: new Set(['SN1', 'SN4', 'SN5']),
+        reclaiming: new Set(['SN5']),
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.activation, r.vault, r.reclaim]),
+      [
+        ['SN3', 'inactive', null, 'not_enrolled'],
+        ['SN1', 'inactive', 'ok', 'allowed'],
+        ['SN2', 'inactive', 'ok', 'not_inactive'],
+        ['SN4', 'active', 'ok', 'not_inactive'],
+        ['SN5', 'inactive', 'ok', 'in_progress'],
       ],
     );
   });

@@ -156,4 +156,32 @@ describe('device activation state machine', () => {
     feed(m, [sadp(false), { kind: 'verification', result: 'auth_failed' }]);
     assert.equal(m.state, 'inactive');
   });
+
+  it('an inactive on an unconfirmed claim stays marked until the device itself confirms it, once', () => {
+    const m = new DeviceActivationState(new Date(T0), { vaultKnown: true });
+    feed(m, [sadp(true)]);
+    const raised = feed(m, [sadp(false, { confirmed: false })]);
+    assert.deepEqual(
+      raised.map((c) => [c.kind, c.to, c.alert]),
+      [['transition', 'inactive', 'inactive']],
+    );
+    assert.equal(m.unconfirmed, true);
+    const confirmed = feed(m, [
+      { kind: 'poll', activated: false },
+      { kind: 'poll', activated: false },
+    ]);
+    assert.deepEqual(
+      confirmed.map((c) => [c.kind, c.event, c.to, c.alert]),
+      [['event', 'inactive_confirmed', 'inactive', null]],
+      'one confirmation, no second alert',
+    );
+    assert.equal(m.unconfirmed, false);
+  });
+
+  it('an inactive its own poll reported is confirmed from the start', () => {
+    const m = new DeviceActivationState(new Date(T0));
+    feed(m, [sadp(true), { kind: 'poll', activated: false }]);
+    assert.equal(m.state, 'inactive');
+    assert.equal(m.unconfirmed, false);
+  });
 });

@@ -230,6 +230,7 @@ describe('SADP spoofing: a datagram alone never sends a credential or moves a de
     assert.ok(inactive, 'the owner is told: the device may have been reset and moved');
     assert.equal(inactive.alert, 'inactive');
     assert.equal(inactive.evidence.confirmed, false);
+    assert.equal(w.rows()[0]?.unconfirmed, true, 'the table (and the entity) says unconfirmed');
     untouched(claimant);
     const record = vault.get(SERIAL);
     assert.ok(record);
