@@ -107,6 +107,7 @@ describe('HaLink against the Home Assistant test server', function () {
               from: 'active',
               to: 'inactive',
               evidence: { activateStatus: false },
+              unconfirmed: false,
               entity_id: ENTITY,
             },
           ],

@@ -45,6 +45,7 @@ describe('Home Assistant building blocks', () => {
           last_rotation: '2025-01-01T00:00:00.000Z',
           next_rotation: null,
           last_seen: null,
+          unconfirmed: false,
         },
       });
       assert.throws(() => deviceEntity({ serial: 'A1', state: 'weird' as 'active' }), {
