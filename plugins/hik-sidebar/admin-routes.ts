@@ -5,9 +5,9 @@
  * `adminAuth` on, anonymous requests get 401 like every other admin route. Answers carry error
  * codes, never secrets; the one exception is reveal, which is never cached and never logged.
  *
- * Rotate now and Verify go through the device's hik-credentials node and answer with the result
- * that node sent (waiting at most ANSWER_TIMEOUT_MS; after that 202, the work goes on); re-claim
- * goes to the fleet and answers with its outcome, or 409 with the reason it was refused.
+ * Rotate now and Verify ask the fleet, which asks the device's hik-credentials node, and answer
+ * with its result (waiting at most ANSWER_TIMEOUT_MS; after that 202, and the work goes on);
+ * re-claim goes to the fleet too and answers with its outcome, or 409 with the reason it was refused.
  */
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
@@ -19,8 +19,7 @@ import { isValidHost, parsePort } from '../../nodes/shared/device-settings';
 import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
 import { errorCode } from '../../nodes/shared/node-kit';
 import { openNodeRedVault } from '../../nodes/shared/vault-access';
-import { credentialsNodeFor, fleetSnapshot } from './fleet-source';
-import { askNode } from './node-answer';
+import { fleetSnapshot } from './fleet-source';
 
 export const PERMISSIONS = {
   read: 'hik-guard.read',
@@ -91,19 +90,24 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
       RED.auth.needsPermission(write),
       guarded(async (req, res) => {
         const serial = String(req.params.serial);
-        const owner = await credentialsNodeFor(RED, serial);
-        if (!owner) {
-          res.status(404).json({ problem: 'not_managed' });
+        const { fleet } = await openNodeRedFleet(RED);
+        const node = fleet.rotationOwner(serial);
+        if (!node) {
+          res.status(404).json({ problem: 'HIK_ERR_NOT_MANAGED' });
           return;
         }
-        // Through the hik-credentials node: its vault, locks, guard, messages and status as usual.
-        const answer = await askNode(RED, owner, { topic: action, payload: { serial } }, ANSWER_TIMEOUT_MS);
-        const results = answer.messages.flatMap((m) => resultOf(m.payload));
-        const result = results.find((r) => r.serial === serial) ?? results[0];
-        if (result) res.json({ node: owner.id, ...result });
-        else if (answer.error) res.status(500).json({ node: owner.id, problem: errorCode(answer.error) });
-        else if (!answer.complete) res.status(202).json({ accepted: true, node: owner.id, pending: true });
-        else res.status(500).json({ node: owner.id, problem: 'no_answer' });
+        // Through the hik-credentials node that rotates it: its vault, locks, guard, output and status.
+        const work = fleet.act(serial, action);
+        const result = await within(work, ANSWER_TIMEOUT_MS);
+        if (result) {
+          res.json({ node, ...result });
+          return;
+        }
+        // Still running: the node sends the result and the table shows it when it ends.
+        void work.catch((err: unknown) => {
+          RED.log.warn(`hik-guard: ${action} of ${serial} failed: ${errorCode(err)}`);
+        });
+        res.status(202).json({ accepted: true, node, pending: true });
       }),
     );
   }
@@ -116,7 +120,7 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
       const { fleet } = await openNodeRedFleet(RED);
       try {
         const outcome = await fleet.reclaimNow(serial);
-        res.json({ serial, result: outcome.result, dependents: outcome.dependents.map(dependentOf) });
+        res.json({ serial, result: outcome.result, dependents: outcome.dependents });
       } catch (err) {
         if (!(err instanceof ReclaimRefusedError)) throw err;
         res.status(409).json({ problem: err.code, reason: err.reason });
@@ -200,42 +204,15 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
   );
 }
 
-/** A device result the hik-credentials node sent, without anything else it may carry (a password). */
-interface CredentialResult {
-  serial: string | null;
-  result: string;
-  reason: string | null;
-  rotatedAt: string | null;
-  nextRotation: string | null;
-  dependents: Record<string, unknown>[];
-}
-
-function resultOf(payload: unknown): CredentialResult[] {
-  if (typeof payload !== 'object' || payload === null) return [];
-  const p = payload as Record<string, unknown>;
-  if (typeof p.result !== 'string') return [];
-  const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-  return [
-    {
-      serial: text(p.serial),
-      result: p.result,
-      reason: text(p.reason),
-      rotatedAt: text(p.rotatedAt),
-      nextRotation: text(p.nextRotation),
-      dependents: Array.isArray(p.dependents) ? p.dependents.map(dependentOf) : [],
-    },
-  ];
-}
-
-/** A recorder channel that follows the device's password, and how its update went. */
-function dependentOf(dependent: unknown): Record<string, unknown> {
-  const d = (typeof dependent === 'object' && dependent !== null ? dependent : {}) as Record<string, unknown>;
-  return {
-    recorderSerial: d.recorderSerial ?? null,
-    channelId: d.channelId ?? null,
-    online: d.online === true,
-    code: d.code ?? null,
-  };
+/** What `work` resolves to, or null when it has not ended within `ms` (it goes on). */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function storedCredential(RED: NodeAPI, id: unknown, field: string): string {

@@ -1,6 +1,8 @@
 /**
  * The sidebar's device table, built from what the runtime knows: the deployed `hik-device`
- * config nodes, the vault records, what discovery has seen and the fleet. Pure (no Node-RED, no I/O) and never holds a password.
+ * config nodes, the vault records, what discovery has seen and the fleet. Pure (no Node-RED, no
+ * I/O) and never holds a password. Each row also says whether the owner can re-claim the device
+ * now, or why not, so the sidebar offers Re-claim only where the fleet would do it.
  */
 import type { DeviceState } from '../../lib/device-vocabulary';
 import type { DeviceRow } from '../../lib/fleet/fleet';
@@ -9,6 +11,13 @@ import type { VaultRecord } from '../../lib/vault/credential-vault';
 
 /** The activation monitor's state when one watches the device, else what SADP last said. */
 export type Activation = DeviceState;
+
+/**
+ * Whether Re-claim can be asked now: `allowed` (in the vault, and held for inactive by the fleet's
+ * own poll), `in_progress`, `not_enrolled` (the vault does not know it: nothing to activate it
+ * with), `not_inactive` (its own poll does not hold it for inactive, whatever SADP says).
+ */
+export type ReclaimAvailability = 'allowed' | 'in_progress' | 'not_enrolled' | 'not_inactive';
 
 export interface FleetRow {
   /** Serial when known, else `config:<id>` or the address discovery saw. */
@@ -28,7 +37,11 @@ export interface FleetRow {
   configId: string | null;
   /** A `hik-credentials` node looks after it, so Rotate now and Verify can work. */
   managed: boolean;
+  reclaim: ReclaimAvailability;
 }
+
+/** A row before the re-claim question is answered (it needs the merged state). */
+type BaseRow = Omit<FleetRow, 'reclaim'>;
 
 export interface ConfiguredDevice {
   id: string;
@@ -51,6 +64,10 @@ export interface FleetSources {
    * next and who rotates it (the same answer node status, messages and Home Assistant give).
    */
   monitored: readonly DeviceRow[];
+  /** Serials the fleet polls at their own address (a state it holds for them is its poll's). */
+  polled: ReadonlySet<string>;
+  /** Serials the fleet is re-claiming now. */
+  reclaiming: ReadonlySet<string>;
 }
 
 function iso(ms: number | null): string | null {
@@ -69,7 +86,7 @@ function later(a: string | null, b: string | null): string | null {
 }
 
 /** Overlays what an activation monitor knows onto a row (its state is the better evidence). */
-function withMonitor(row: FleetRow, monitor: DeviceRow | undefined): FleetRow {
+function withMonitor(row: BaseRow, monitor: DeviceRow | undefined): BaseRow {
   if (!monitor) return row;
   return {
     ...row,
@@ -85,7 +102,18 @@ function withMonitor(row: FleetRow, monitor: DeviceRow | undefined): FleetRow {
   };
 }
 
+function reclaimOf(row: BaseRow, sources: FleetSources): ReclaimAvailability {
+  if (row.vault === null) return 'not_enrolled';
+  if (row.serial === null || !sources.polled.has(row.serial) || row.activation !== 'inactive')
+    return 'not_inactive';
+  return sources.reclaiming.has(row.serial) ? 'in_progress' : 'allowed';
+}
+
 export function buildFleetRows(sources: FleetSources): FleetRow[] {
+  return mergedRows(sources).map((row) => ({ ...row, reclaim: reclaimOf(row, sources) }));
+}
+
+function mergedRows(sources: FleetSources): BaseRow[] {
   const rows = baseRows(sources);
   const bySerial = new Map(sources.monitored.map((m) => [m.serial, m]));
   const merged = rows.map((row) => withMonitor(row, row.serial ? bySerial.get(row.serial) : undefined));
@@ -111,8 +139,8 @@ export function buildFleetRows(sources: FleetSources): FleetRow[] {
   return merged;
 }
 
-function baseRows(sources: FleetSources): FleetRow[] {
-  const rows: FleetRow[] = [];
+function baseRows(sources: FleetSources): BaseRow[] {
+  const rows: BaseRow[] = [];
   const usedRecords = new Set<string>();
   const usedDiscovered = new Set<SadpDevice>();
   const findDiscovered = (serial: string | null, host: string | null) =>

@@ -1,11 +1,9 @@
 /**
  * What the Node-RED runtime knows about devices, gathered for the sidebar: deployed `hik-device`
  * nodes, the vault (metadata only), every running discovery and the runtime's fleet (state, next
- * rotation and who rotates each device). Also finds the `hik-credentials` node that looks after a
- * device, so the sidebar's actions go through it (its vault, its locks, the login-attempt guard)
- * rather than around it.
+ * rotation, who rotates each device, which devices it polls itself and which it is re-claiming).
  */
-import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { NodeAPI, NodeDef } from 'node-red';
 import { HikError } from '../../lib/errors';
 import { sharedDiscoveries } from '../../lib/runtime';
 import { readDeviceSettings } from '../../nodes/shared/device-settings';
@@ -52,18 +50,14 @@ function configuredDevices(RED: NodeAPI): ConfiguredDevice[] {
 export async function fleetSnapshot(RED: NodeAPI): Promise<FleetSnapshot> {
   const { fleet, vaultProblem } = await openNodeRedFleet(RED);
   const discoveries = sharedDiscoveries();
+  const polled = fleet.monitor.pollTargets().map((t) => t.serial);
   const devices = buildFleetRows({
     configured: configuredDevices(RED),
     records: fleet.vault?.list() ?? [],
     discovered: discoveries.sightings(),
     monitored: fleet.rows(),
+    polled: new Set(polled),
+    reclaiming: new Set(polled.filter((serial) => fleet.monitor.isReclaiming(serial))),
   });
   return { devices, vaultProblem: vaultProblem?.code ?? null, discovering: discoveries.size };
-}
-
-/** The running hik-credentials node that rotates the device with this serial, or null. */
-export async function credentialsNodeFor(RED: NodeAPI, serial: string): Promise<Node | null> {
-  const { fleet } = await openNodeRedFleet(RED);
-  const owner = fleet.rotationOwner(serial);
-  return owner ? RED.nodes.getNode(owner) : null;
 }

@@ -2,7 +2,9 @@
  * The sidebar plugin in a real Node-RED process with adminAuth on: the built package loads the
  * plugin, every hik-guard admin endpoint refuses anonymous requests, `hik-guard.read` shows the
  * device table (fed by the vault, the deployed nodes and discovery) without a password, acting
- * needs `hik-guard.write`, and only `hik-guard.reveal` (or `*`) reads a password from the vault.
+ * needs `hik-guard.write` (Rotate now and Verify answer with the hik-credentials node's result,
+ * Re-claim with the fleet's, or why it refused), and only `hik-guard.reveal` (or `*`) reads a
+ * password from the vault.
  */
 import assert from 'node:assert/strict';
 import { SimFleet, type SimFleetMember } from '../../sim';
@@ -150,6 +152,7 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
       ['/hik-guard/scan', 'POST'],
       [`/hik-guard/devices/${serial}/rotate`, 'POST'],
       [`/hik-guard/devices/${serial}/verify`, 'POST'],
+      [`/hik-guard/devices/${serial}/reclaim`, 'POST'],
       [`/hik-guard/devices/${serial}/reveal`, 'POST'],
       ['/hik-guard/test/device', 'POST'],
       ['/hik-guard/test/homeassistant', 'POST'],
@@ -184,7 +187,7 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
     );
   });
 
-  it('lets only write permission act, and passes Verify to the hik-credentials node', async () => {
+  it('lets only write permission act, and answers Verify with the hik-credentials node result', async () => {
     await eventually('the device enrolled, with the node that rotates it', async () => {
       const snapshot = (await (await call('/hik-guard/fleet', 'GET', 'viewer')).json()) as {
         devices: { serial: string | null; managed: boolean }[];
@@ -194,11 +197,17 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
     assert.equal((await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'viewer')).status, 401);
     const before = fleet.devices[0]!.counters.authenticatedRequests;
     const response = await call(`/hik-guard/devices/${serial}/verify`, 'POST', 'operator');
-    assert.equal(response.status, 202);
-    assert.deepEqual(await response.json(), { accepted: true, node: 'cred1' });
-    await eventually('the verification to reach the device', () =>
-      fleet.devices[0]!.counters.authenticatedRequests > before ? true : null,
-    );
+    assert.equal(response.status, 200);
+    assert.deepEqual(await response.json(), {
+      node: 'cred1',
+      serial,
+      result: 'verified',
+      reason: null,
+      rotatedAt: null,
+      nextRotation: null,
+    });
+    // Answered after the device was asked, not before.
+    assert.ok(fleet.devices[0]!.counters.authenticatedRequests > before);
     assert.equal(fleet.devices[0]!.counters.failedLogins, 0);
     const unknown = await call('/hik-guard/devices/NOPE123/rotate', 'POST', 'operator');
     assert.equal(unknown.status, 404);
@@ -310,5 +319,55 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
     } finally {
       await ha.stop();
     }
+  });
+
+  it('refuses Re-claim of an active device with the reason, and only to write permission', async () => {
+    assert.equal((await call(`/hik-guard/devices/${serial}/reclaim`, 'POST', 'viewer')).status, 401);
+    const requests = fleet.devices[0]!.counters.requests;
+    const active = await call(`/hik-guard/devices/${serial}/reclaim`, 'POST', 'operator');
+    assert.deepEqual(
+      [active.status, await active.json()],
+      [409, { problem: 'HIK_ERR_RECLAIM_REFUSED', reason: 'not_inactive' }],
+    );
+    const unknown = await call('/hik-guard/devices/NOPE123/reclaim', 'POST', 'operator');
+    assert.deepEqual(
+      [unknown.status, await unknown.json()],
+      [409, { problem: 'HIK_ERR_RECLAIM_REFUSED', reason: 'unknown_device' }],
+    );
+    assert.equal(fleet.devices[0]!.counters.requests, requests, 'nothing sent to the device');
+    // The table says so too: the device is active, so Re-claim is not offered.
+    const snapshot = (await (await call('/hik-guard/fleet', 'GET', 'viewer')).json()) as {
+      devices: { serial: string | null; reclaim: string }[];
+    };
+    assert.equal(snapshot.devices.find((d) => d.serial === serial)?.reclaim, 'not_inactive');
+  });
+
+  // Last: it changes the password the tests above read from the vault.
+  it('answers Rotate now with the rotation time and the next rotation, never the new password', async () => {
+    const response = await call(`/hik-guard/devices/${serial}/rotate`, 'POST', 'operator');
+    assert.equal(response.status, 200);
+    const text = await response.text();
+    const answer = JSON.parse(text) as { rotatedAt: string | null };
+    assert.deepEqual(answer, {
+      node: 'cred1',
+      serial,
+      result: 'rotated',
+      reason: null,
+      rotatedAt: answer.rotatedAt,
+      nextRotation: null,
+    });
+    assert.ok(answer.rotatedAt !== null && Date.parse(answer.rotatedAt) <= Date.now());
+    const revealed = (await (await call(`/hik-guard/devices/${serial}/reveal`, 'POST', 'owner')).json()) as {
+      password: string;
+    };
+    assert.notEqual(revealed.password, CANARY, 'the device has a new password');
+    assert.ok(!text.includes(revealed.password), 'the answer does not carry it');
+    assert.ok(!red.output().includes(revealed.password), 'nor does the log');
+    // The fleet's table shows the same rotation.
+    const snapshot = (await (await call('/hik-guard/fleet', 'GET', 'viewer')).json()) as {
+      devices: { serial: string | null; lastRotation: string | null }[];
+    };
+    assert.equal(snapshot.devices.find((d) => d.serial === serial)?.lastRotation, answer.rotatedAt);
+    assert.equal(fleet.devices[0]!.counters.failedLogins, 0);
   });
 });
