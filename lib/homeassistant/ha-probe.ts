@@ -82,7 +82,9 @@ function askIsAdmin(socket: WebSocket, timeoutMs: number): Promise<boolean> {
           finish({ isAdmin: user?.is_admin === true });
         } else {
           const error = (message.error ?? {}) as { code?: unknown; message?: unknown };
-          finish(new HaCommandError(String(error.code ?? 'unknown'), String(error.message ?? '').slice(0, 200)));
+          const code = typeof error.code === 'string' ? error.code : 'unknown';
+          const text = typeof error.message === 'string' ? error.message.slice(0, 200) : '';
+          finish(new HaCommandError(code, text));
         }
         return;
       }

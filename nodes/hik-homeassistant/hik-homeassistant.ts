@@ -38,7 +38,9 @@ export = (RED: NodeAPI): void => {
           fill: 'yellow',
           shape: 'ring',
           text: status.lastError
-            ? RED._('hik-homeassistant.status.retrying', { problem: RED._(`errors.${status.lastError.code}`) })
+            ? RED._('hik-homeassistant.status.retrying', {
+                problem: RED._(`errors.${status.lastError.code}`),
+              })
             : RED._('hik-homeassistant.status.connecting'),
         };
       case 'connected':

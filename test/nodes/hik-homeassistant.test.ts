@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { TestFlows, TestFlowsItem } from 'node-red-node-test-helper';
 import type { SinonSpy } from 'sinon';
@@ -7,6 +8,7 @@ import type { HikGuardAlerts } from '../../lib/homeassistant/hik-guard-alerts';
 import { hikHomeassistantMigrations } from '../../nodes/shared/migrations';
 import { getHikHomeAssistant } from '../../nodes/shared/types';
 import { HaTestServer } from '../support/ha-test-server';
+import { withCatalog } from '../support/node-catalog';
 import { helper } from '../support/node-red';
 import { waitFor, within } from '../lib/homeassistant/support';
 
@@ -204,6 +206,105 @@ describe('hik-homeassistant config node', function () {
     ).settings();
     assert.deepEqual(settings.exportNodeSettings({}), {
       hikHomeassistantVersion: hikHomeassistantMigrations.current,
+    });
+  });
+  // The status reaches flow nodes (hik-reset), whose editor catalogs do not hold this node's keys:
+  // it is translated here, so what the users show is words, in every state.
+  describe('with its real catalog', () => {
+    const translated = withCatalog(hikHomeAssistant, 'hik-homeassistant');
+
+    async function deployTranslated(token: string, overrides: Record<string, unknown> = {}): Promise<void> {
+      await helper.load([translated, haTestUser], flow(overrides), { ha: { token } });
+    }
+
+    /** Accepts TCP connections and drops each at once: Home Assistant's address with nothing behind it. */
+    async function droppingServer(): Promise<{
+      url: string;
+      attempts: () => number;
+      close: () => Promise<void>;
+    }> {
+      let attempts = 0;
+      const dropping: Server = createServer((socket) => {
+        attempts += 1;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => dropping.listen(0, '127.0.0.1', resolve));
+      const { port } = dropping.address() as AddressInfo;
+      return {
+        url: `http://127.0.0.1:${port}`,
+        attempts: () => attempts,
+        close: () => new Promise<void>((resolve) => dropping.close(() => resolve())),
+      };
+    }
+
+    it('shows its users words for connecting, connected and a refused token, never a key', async () => {
+      await deployTranslated(CANARY);
+      await waitFor('connected', () => lastStatus('u1')?.fill === 'green');
+      assert.deepEqual(
+        [...new Set(user('u1').status.args.map(([status]) => status.text))],
+        ['connecting to Home Assistant', `Home Assistant ${server.core.version}`],
+      );
+      await helper.unload();
+      await deployTranslated('wrong-token');
+      await waitFor('auth failed', () => lastStatus('u1')?.fill === 'red');
+      assert.equal(lastStatus('u1')?.text, 'Home Assistant refused the token');
+      await helper.unload();
+      await deployTranslated(CANARY, { url: 'homeassistant.local' });
+      assert.equal(lastStatus('u1')?.text, 'Home Assistant not configured');
+    });
+
+    it('logs an unreachable Home Assistant once, with the reason, however often it retries', async function () {
+      this.timeout(20_000);
+      const away = await droppingServer();
+      try {
+        await deployTranslated(CANARY, { url: away.url });
+        await waitFor('three attempts', () => away.attempts() >= 3, 15_000);
+        assert.deepEqual(lastStatus('u1'), {
+          fill: 'yellow',
+          shape: 'ring',
+          text: 'Home Assistant unreachable; retrying',
+        });
+        const warnings = logEntries()
+          .filter((e) => e.level === WARN && e.id === 'ha')
+          .map((e) => String(e.msg));
+        assert.equal(warnings.length, 1, warnings.join('\n'));
+        assert.match(
+          warnings[0]!,
+          new RegExp(
+            `^Cannot reach Home Assistant at ${away.url}: .+ \\(HIK_ERR_HA_UNREACHABLE\\)\\. Retrying`,
+          ),
+        );
+        assert.ok(!JSON.stringify(helper.log().args).includes(CANARY), 'no token in the log');
+      } finally {
+        await helper.unload();
+        await away.close();
+      }
+    });
+
+    it('logs the next outage again once it has connected in between', async function () {
+      this.timeout(20_000);
+      await deployTranslated(CANARY);
+      await waitFor('connected', () => lastStatus('u1')?.fill === 'green');
+      await server.restart();
+      await waitFor(
+        'reconnected',
+        () => server.counters.authOk === 2 && lastStatus('u1')?.fill === 'green',
+        10_000,
+      );
+      await server.restart();
+      await waitFor(
+        'reconnected again',
+        () => server.counters.authOk === 3 && lastStatus('u1')?.fill === 'green',
+        10_000,
+      );
+      const outages = logEntries()
+        .filter((e) => e.level === WARN && e.id === 'ha')
+        .map((e) => String(e.msg));
+      assert.equal(outages.length, 2, outages.join('\n'));
+      assert.ok(
+        outages.every((line) => line.includes('HIK_ERR_HA_CONNECTION_LOST')),
+        outages.join('\n'),
+      );
     });
   });
 });
