@@ -14,22 +14,35 @@ import { SadpScanner } from '../lib/sadp/sadp-scanner';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { portOption, secondsOption } from './rotate-command';
-import { errorJson, exitCodeFor } from './rotation-exit';
-import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
+import type { CommandHelp } from './command-help';
+import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
-export const ACTIVATE_USAGE = `Usage: hik-guard activate --host HOST [--port N] --vault FILE [--vault-key-file FILE]
-                          [--timeout SECONDS] [--json]
-
-Activates an inactive Hikvision device with a generated password, stored in the vault before the
-device is changed. Activation uses the device's RSA/AES exchange, so plain HTTP is safe.
-  --host HOST            device address (it must answer SADP, which tells its serial)
-  --port N               HTTP port, default the one the device reports over SADP, else 80
-${VAULT_KEY_USAGE}
-  --timeout SECONDS      per request, default 10
-  --json                 one JSON object on stdout
-Exit codes: 0 activated, 1 refused (already activated, or a pending change), 2 usage,
-3 authentication failed, 4 device locked, 5 unreachable or timeout, 6 the device answered with
-an error, 7 someone else activated it first (needs attention), 8 vault unusable.`;
+export const ACTIVATE_HELP: CommandHelp = {
+  name: 'activate',
+  forms: [
+    'activate --host HOST [--port N] --vault FILE [--vault-key-file FILE] [--timeout SECONDS] [--json]',
+  ],
+  short: 'activate --host HOST --vault FILE [options]',
+  about: `Activates an inactive Hikvision device with a generated password, stored in the vault before the
+    device is changed. Activation uses the device's RSA/AES exchange, so plain HTTP is safe. Prints the
+    result, never the password: it is in the vault (hik-guard vault show SERIAL).`,
+  options: [
+    ['--host HOST', 'device address (it must answer SADP, which tells its serial)'],
+    ['--port N', 'HTTP port, default the one the device reports over SADP, else 80'],
+    ...VAULT_KEY_OPTIONS,
+    ['--timeout SECONDS', 'per request, default 10'],
+    ['--json', 'one JSON object on stdout'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'activated'],
+    [EXIT.failure, 'refused: already activated, or a pending change'],
+    [EXIT.usage, 'usage error'],
+    ...DEVICE_EXIT_CODES,
+    [EXIT.needsAttention, 'someone else activated it first (needs attention)'],
+    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+  ],
+};
 
 /** How long the SADP inquiry waits for the device's answer. */
 const SADP_WINDOW_MS = 1_000;
@@ -109,7 +122,7 @@ function report(io: CliIo, json: boolean, outcome: ReclaimOutcome): number {
 
 function fail(io: CliIo, json: boolean, err: unknown): number {
   if (json) writeLine(io.stdout, JSON.stringify({ error: errorJson(err) }));
-  writeLine(io.stderr, `hik-guard activate: ${errorJson(err).message}`);
+  writeLine(io.stderr, `hik-guard activate: ${describeFailure(err)}`);
   // Refused means nothing was changed: like a skipped rotation.
   return err instanceof ReclaimRefusedError ? EXIT.failure : exitCodeFor(err);
 }

@@ -16,17 +16,30 @@ import {
 import { SadpScanner, type SadpTarget } from '../lib/sadp/sadp-scanner';
 import { parseSadpTarget } from '../lib/sadp/sadp-target';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
+import type { CommandHelp } from './command-help';
 
-export const DISCOVER_USAGE = `Usage: hik-guard discover [--target HOST[:PORT]]... [--interface ADDR]... [--timeout MS] [--json]
-
-Finds Hikvision devices with SADP (UDP 37020).
-  --target HOST[:PORT]  ask exactly this address (unicast or a directed broadcast); repeatable.
-                        Without it the inquiry goes to 239.255.255.250 on each interface.
-  --interface ADDR      local interface name or IPv4 address to use; repeatable
-                        (default: every IPv4 interface, loopback included)
-  --timeout MS          how long to collect replies, default 1500
-  --json                a JSON array of devices (activated: true, false or null)
-Exit codes: 0 ok (also when nothing answers), 1 the network could not be used, 2 usage.`;
+export const DISCOVER_HELP: CommandHelp = {
+  name: 'discover',
+  forms: ['discover [--target HOST[:PORT]]... [--interface ADDR]... [--timeout MS] [--json]'],
+  short: 'discover [options]',
+  about: `Finds Hikvision devices with SADP (UDP 37020): without --target the inquiry goes to
+    239.255.255.250 on every IPv4 interface, loopback included (or on the ones named); with --target
+    exactly to those addresses. Prints a table, or a JSON array.`,
+  options: [
+    ['--target HOST[:PORT]', 'ask exactly this address (unicast or a directed broadcast); repeatable'],
+    [
+      '--interface ADDR',
+      'local interface name or IPv4 address to use; repeatable (default: every IPv4 interface, loopback included)',
+    ],
+    ['--timeout MS', 'how long to collect replies, default 1500'],
+    ['--json', 'a JSON array of devices (activated: true, false or null)'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'ok, also when nothing answers'],
+    [EXIT.failure, 'the network could not be used'],
+    [EXIT.usage, 'usage error'],
+  ],
+};
 
 interface DiscoverOptions {
   targets: SadpTarget[];

@@ -2,42 +2,90 @@
 /** `hik-guard`: the command-line face of the core library, sharing its login guard. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runSimCommand, SIM_USAGE } from '../sim';
-import { ACTIVATE_USAGE, runActivateCommand } from './activate-command';
+import { parseArgs } from 'node:util';
+import { defaultLoginGuard, type LoginGuard, type RefusalMemory } from '../lib/isapi/login-guard';
+import { runSimCommand, SIM_HELP } from '../sim';
+import { ACTIVATE_HELP, runActivateCommand } from './activate-command';
 import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
-import { DISCOVER_USAGE, runDiscoverCommand } from './discover-command';
-import { RECONCILE_USAGE, runReconcileCommand } from './reconcile-command';
-import { ROTATE_USAGE, runRotateCommand } from './rotate-command';
-import { runStatusCommand, STATUS_USAGE } from './status-command';
-import { runVaultCommand, VAULT_USAGE } from './vault-command';
-import { runWatchCommand, WATCH_USAGE } from './watch-command';
-
-const USAGE = `Usage: hik-guard <command> [options]
-
-Commands:
-  discover find devices on the network (SADP) and whether they are activated
-  status   show a device's identity and activation state
-  rotate   rotate a device's password (enrolling it into a vault on first use)
-  reconcile settle rotations that did not finish (pending passwords in a vault)
-  sim      run the simulated device fleet on loopback (for trying things out)
-  vault    list, show or export the passwords in a credential vault
-  watch    report factory resets and other state changes as they happen (no login)
-  activate claim an inactive device with a generated password kept in a vault
-
-Run 'hik-guard <command> --help' for a command's options.`;
+import { formatHelp, shortUsage, type CommandHelp } from './command-help';
+import { DISCOVER_HELP, runDiscoverCommand } from './discover-command';
+import { RECONCILE_HELP, runReconcileCommand } from './reconcile-command';
+import { RefusalFile, refusalFilePath, REFUSAL_TTL_MS } from './refusal-file';
+import { ROTATE_HELP, runRotateCommand } from './rotate-command';
+import { runStatusCommand, STATUS_HELP } from './status-command';
+import { runVaultCommand, VAULT_HELP } from './vault-command';
+import { runWatchCommand, WATCH_HELP } from './watch-command';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
-  discover: { run: runDiscoverCommand, usage: DISCOVER_USAGE },
-  status: { run: runStatusCommand, usage: STATUS_USAGE },
-  rotate: { run: runRotateCommand, usage: ROTATE_USAGE },
-  reconcile: { run: runReconcileCommand, usage: RECONCILE_USAGE },
-  sim: { run: runSimCommand, usage: SIM_USAGE },
-  vault: { run: runVaultCommand, usage: VAULT_USAGE },
-  watch: { run: runWatchCommand, usage: WATCH_USAGE },
-  activate: { run: runActivateCommand, usage: ACTIVATE_USAGE },
+interface CommandEntry {
+  run: Command;
+  help: CommandHelp;
+  summary: string;
+  /** Logs in to devices: its login guard remembers refused passwords across runs. */
+  logsIn?: true;
+}
+
+/** In the order the overview lists them. */
+const COMMANDS: Record<string, CommandEntry> = {
+  discover: {
+    run: runDiscoverCommand,
+    help: DISCOVER_HELP,
+    summary: 'find devices on the network (SADP) and whether they are activated',
+  },
+  status: {
+    run: runStatusCommand,
+    help: STATUS_HELP,
+    summary: "show a device's identity and activation state",
+    logsIn: true,
+  },
+  rotate: {
+    run: runRotateCommand,
+    help: ROTATE_HELP,
+    summary: "rotate a device's password (enrolling it into a vault on first use)",
+    logsIn: true,
+  },
+  reconcile: {
+    run: runReconcileCommand,
+    help: RECONCILE_HELP,
+    summary: 'settle rotations that did not finish (pending passwords in a vault)',
+    logsIn: true,
+  },
+  vault: {
+    run: runVaultCommand,
+    help: VAULT_HELP,
+    summary: 'list, show or export the passwords in a credential vault',
+  },
+  watch: {
+    run: runWatchCommand,
+    help: WATCH_HELP,
+    summary: 'report factory resets and other state changes as they happen (no login)',
+  },
+  activate: {
+    run: runActivateCommand,
+    help: ACTIVATE_HELP,
+    summary: 'claim an inactive device with a generated password kept in a vault',
+    logsIn: true,
+  },
+  sim: {
+    run: runSimCommand,
+    help: SIM_HELP,
+    summary: 'run the simulated device fleet on loopback (for trying things out)',
+  },
 };
+
+const NAME_WIDTH = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
+
+const USAGE = [
+  'Usage: hik-guard <command> [options]',
+  '       hik-guard <command> --help',
+  '       hik-guard --version',
+  '',
+  'Commands:',
+  ...Object.entries(COMMANDS).map(([name, { summary }]) => `  ${name.padEnd(NAME_WIDTH)}${summary}`),
+  '',
+  "Run 'hik-guard <command> --help' for a command's options and exit codes.",
+].join('\n');
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -49,20 +97,25 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     writeLine(io.stdout, packageVersion());
     return EXIT.ok;
   }
-  const command = COMMANDS[name];
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {
-    writeLine(io.stderr, `hik-guard: unknown command '${name}'\n\n${USAGE}`);
+    writeLine(io.stderr, `hik-guard: unknown command '${name}'`);
+    writeLine(io.stderr, 'Usage: hik-guard <command> [options]  (hik-guard --help for the commands)');
     return EXIT.usage;
   }
   if (rest.includes('--help') || rest.includes('-h')) {
-    writeLine(io.stdout, command.usage);
+    writeLine(io.stdout, formatHelp(command.help));
     return EXIT.ok;
   }
+  const refusals = command.logsIn ? openRefusalFile(rest, io) : null;
   try {
-    return await command.run(rest, io);
+    const code = await command.run(rest, refusals ? { ...io, loginGuard: refusals.guard } : io);
+    if (refusals?.file.matchedRefusalAt != null) explainRemembered(io, refusals.file);
+    return code;
   } catch (err) {
     if (err instanceof UsageError) {
-      writeLine(io.stderr, `hik-guard ${name}: ${err.message}\n\n${command.usage}`);
+      writeLine(io.stderr, `hik-guard ${name}: ${err.message}`);
+      writeLine(io.stderr, shortUsage(command.help));
       return EXIT.usage;
     }
     writeLine(
@@ -70,7 +123,39 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       `hik-guard ${name}: unexpected failure: ${err instanceof Error ? err.message : String(err)}`,
     );
     return EXIT.failure;
+  } finally {
+    // The guard may be the process-wide one of an embedding process: leave it as it was.
+    refusals?.guard.useRefusalMemory(refusals.previous);
   }
+}
+
+/**
+ * The guard this run logs in through, with the refusals earlier runs remembered. The state file
+ * sits beside --vault when one is given (read here, before the command parses its options).
+ */
+function openRefusalFile(
+  argv: string[],
+  io: CliIo,
+): { guard: LoginGuard; file: RefusalFile; previous: RefusalMemory | undefined } | null {
+  const { values } = parseArgs({ args: argv, options: { vault: { type: 'string' } }, strict: false });
+  const vault = typeof values.vault === 'string' ? values.vault : undefined;
+  const path = refusalFilePath(io.env, vault);
+  if (path === null) return null;
+  const file = new RefusalFile(path, (message) => writeLine(io.stderr, `hik-guard: warning: ${message}`));
+  const guard = io.loginGuard ?? defaultLoginGuard();
+  const previous = guard.useRefusalMemory(file);
+  return { guard, file, previous };
+}
+
+function explainRemembered(io: CliIo, file: RefusalFile): void {
+  const since = new Date(file.matchedRefusalAt ?? 0);
+  const until = new Date(since.getTime() + REFUSAL_TTL_MS);
+  writeLine(
+    io.stderr,
+    `hik-guard: the device refused that password on ${since.toISOString()}, so it was not sent again ` +
+      `(remembered without the password in ${file.path} until ${until.toISOString().slice(0, 10)}; ` +
+      'if the device has that password again, delete that file).',
+  );
 }
 
 function packageVersion(): string {

@@ -1,7 +1,7 @@
 /**
  * `hik-guard reconcile`: settles rotations that did not finish. For each device with a pending
- * password (or just the one at --host) the current password is tried once, then the pending one
- * once; the one that works becomes current. Neither: the device is flagged needs_attention.
+ * password (or just the one at --host) each of its two passwords is tried at most once, the likelier
+ * first; the one that works becomes current. Neither: the device is flagged needs_attention.
  */
 import { HikError } from '../lib/errors';
 import { findRecordByAddress } from '../lib/rotation/enrol-device';
@@ -9,23 +9,40 @@ import { reconcileDevice, type ReconcileOutcome } from '../lib/rotation/reconcil
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { portOption, secondsOption } from './rotate-command';
-import { errorJson, exitCodeFor } from './rotation-exit';
-import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
+import type { CommandHelp } from './command-help';
+import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
-export const RECONCILE_USAGE = `Usage: hik-guard reconcile --vault FILE [--vault-key-file FILE]
-                           [--host HOST [--port N] [--https]] [--timeout SECONDS] [--json]
-
-Settles every device the vault holds with a pending password (or only the one at --host): the
-current password is tried once, then the pending one once, and the one that works becomes current.
-If neither works the device is flagged "needs attention" and nothing more is tried.
-${VAULT_KEY_USAGE}
-  --host HOST          only the device last seen at this address (default: the address in the vault)
-  --port N             default 443 with --https, else 80
-  --https              reach --host over HTTPS
-  --timeout SECONDS    per request, default 10
-  --json               a JSON array, one object per device
-Exit codes: 0 settled, 2 usage, 3-6 as for status (the first device that could not be asked),
-7 a device needs attention, 8 vault unusable.`;
+export const RECONCILE_HELP: CommandHelp = {
+  name: 'reconcile',
+  forms: [
+    'reconcile --vault FILE [--vault-key-file FILE] [--host HOST [--port N] [--https]] [--timeout SECONDS] [--json]',
+  ],
+  short: 'reconcile --vault FILE [options]',
+  about: `Settles every device the vault holds with a pending password (or only the one at --host):
+    its current and its pending password are each tried at most once, the likelier first (the pending
+    one when the change request had gone out), and the one that works becomes current. If neither
+    works the device is flagged "needs attention" and nothing more is tried. Exit codes 3 to 6 tell
+    about the first device that could not be asked.`,
+  options: [
+    ...VAULT_KEY_OPTIONS,
+    [
+      '--host HOST',
+      'only the device last seen at this address (default: every device with a pending password)',
+    ],
+    ['--port N', 'default 443 with --https, else 80'],
+    ['--https', 'reach --host over HTTPS'],
+    ['--timeout SECONDS', 'per request, default 10'],
+    ['--json', 'a JSON array, one object per device'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'settled (or nothing pending)'],
+    [EXIT.usage, 'usage error'],
+    ...DEVICE_EXIT_CODES,
+    [EXIT.needsAttention, 'a device needs attention: neither its current nor its pending password works'],
+    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+  ],
+};
 
 interface DeviceResult {
   serial: string;
@@ -41,7 +58,7 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
     vault = await CredentialVault.open(options.vault, secret);
   } catch (err) {
     if (options.json) writeLine(io.stdout, JSON.stringify({ error: errorJson(err) }));
-    writeLine(io.stderr, `hik-guard: ${errorJson(err).message}`);
+    writeLine(io.stderr, `hik-guard reconcile: ${describeFailure(err)}`);
     return exitCodeFor(err);
   }
   try {
@@ -71,7 +88,7 @@ export async function runReconcileCommand(argv: string[], io: CliIo): Promise<nu
       } catch (err) {
         if (!HikError.isHikError(err)) throw err;
         results.push({ serial, resolution: 'failed', reason: err.code });
-        writeLine(io.stderr, `hik-guard: ${serial}: ${err.message}`);
+        writeLine(io.stderr, `hik-guard reconcile: ${serial}: ${describeFailure(err)}`);
         if (exitCode === EXIT.ok) exitCode = exitCodeFor(err);
       }
     }

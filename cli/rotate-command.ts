@@ -7,28 +7,44 @@ import { CredentialManager, type DeviceResult, type ManagedDevice } from '../lib
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
-import { errorJson, exitCodeFor } from './rotation-exit';
-import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
+import type { CommandHelp } from './command-help';
+import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
-export const ROTATE_USAGE = `Usage: hik-guard rotate --host HOST [--port N] (--https | --allow-http-password-change)
-                        [--user NAME] --vault FILE [--vault-key-file FILE] [--password-env VAR]
-                        [--settle SECONDS] [--timeout SECONDS] [--json]
-
-Rotates a device's password: the new password is written to the vault before the device is
-changed, verified on the device, then committed. A device not yet in the vault is enrolled first
-with its current password (from --password-env VAR, else you are prompted).
-  --host HOST                    device address
-  --port N                       default 443 with --https, else 80
-  --https                        talk HTTPS; the certificate is pinned on first use
-  --allow-http-password-change   allow the change over plain HTTP (the password crosses the LAN in clear)
-  --user NAME                    default admin (used when enrolling)
-${VAULT_KEY_USAGE}
-  --password-env VAR             the current password, for enrolment only
-  --settle SECONDS               wait before verifying the new password, default 2
-  --timeout SECONDS              per request, default 10
-  --json                         one JSON object on stdout
-Exit codes: 0 rotated, 1 skipped, 2 usage, 3 authentication failed, 4 device locked, 5 unreachable
-or timeout, 6 the device answered with an error, 7 needs attention, 8 vault unusable.`;
+export const ROTATE_HELP: CommandHelp = {
+  name: 'rotate',
+  forms: [
+    'rotate --host HOST [--port N] (--https | --allow-http-password-change) [--user NAME] --vault FILE [--vault-key-file FILE] [--password-env VAR] [--settle SECONDS] [--timeout SECONDS] [--json]',
+  ],
+  short: 'rotate --host HOST (--https | --allow-http-password-change) --vault FILE [options]',
+  about: `Rotates a device's password: the new password is written to the vault before the device is
+    changed, verified on the device, then committed. A device not yet in the vault is enrolled first
+    with its current password (from --password-env VAR, else you are prompted). Prints the result,
+    never a password: the new one is in the vault (hik-guard vault show SERIAL).`,
+  options: [
+    ['--host HOST', 'device address'],
+    ['--port N', 'default 443 with --https, else 80'],
+    ['--https', 'talk HTTPS; the certificate is pinned on first use'],
+    [
+      '--allow-http-password-change',
+      'allow the change over plain HTTP (the new password crosses the LAN in clear)',
+    ],
+    ['--user NAME', 'default admin (used when enrolling)'],
+    ...VAULT_KEY_OPTIONS,
+    ['--password-env VAR', 'the current password, for enrolment only'],
+    ['--settle SECONDS', 'wait before verifying the new password, default 2'],
+    ['--timeout SECONDS', 'per request, default 10'],
+    ['--json', 'one JSON object on stdout'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'rotated'],
+    [EXIT.failure, 'skipped (e.g. a pending change: run reconcile)'],
+    [EXIT.usage, 'usage error'],
+    ...DEVICE_EXIT_CODES,
+    [EXIT.needsAttention, 'needs attention: neither the current nor the pending password works'],
+    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+  ],
+};
 
 interface RotateCliOptions {
   host: string;
@@ -108,7 +124,7 @@ function report(io: CliIo, json: boolean, outcome: DeviceResult, enrolled: boole
     if (result === 'rotated')
       writeLine(io.stdout, `The new password is in the vault: hik-guard vault show ${serial}`);
   }
-  if (outcome.error) writeLine(io.stderr, `hik-guard: ${outcome.error.message}`);
+  if (outcome.error) writeLine(io.stderr, `hik-guard rotate: ${describeFailure(outcome.error)}`);
   switch (result) {
     case 'rotated':
       return EXIT.ok;
@@ -123,7 +139,7 @@ function report(io: CliIo, json: boolean, outcome: DeviceResult, enrolled: boole
 
 function fail(io: CliIo, json: boolean, err: unknown): number {
   if (json) writeLine(io.stdout, JSON.stringify({ error: errorJson(err) }));
-  writeLine(io.stderr, `hik-guard: ${errorJson(err).message}`);
+  writeLine(io.stderr, `hik-guard rotate: ${describeFailure(err)}`);
   return exitCodeFor(err);
 }
 

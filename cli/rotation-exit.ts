@@ -1,6 +1,8 @@
 /**
- * Exit codes and JSON error shapes shared by `hik-guard rotate` and `reconcile`: the same codes
- * as `status`, plus 7 when a device needs attention and 8 when the vault cannot be used.
+ * Exit codes, JSON error shapes and error lines shared by the commands that log in (`rotate`,
+ * `reconcile`, `activate`, `status`): the same codes as `status`, plus 7 when a device needs
+ * attention and 8 when the vault cannot be used. A refusal that tells how many login attempts the
+ * device still allows says so, in text and JSON.
  */
 import {
   AuthFailedError,
@@ -15,6 +17,14 @@ import {
   WrongVaultKeyError,
 } from '../lib/errors';
 import { EXIT } from './cli-io';
+
+/** Exit codes 3 to 6, the same for every command that talks to a device. */
+export const DEVICE_EXIT_CODES: readonly (readonly [number, string])[] = [
+  [EXIT.authFailed, 'authentication failed, or the password was refused before and not sent'],
+  [EXIT.locked, 'device locked'],
+  [EXIT.unreachable, 'unreachable or timeout'],
+  [EXIT.deviceError, 'the device answered with an error'],
+];
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof NeedsAttentionError) return EXIT.needsAttention;
@@ -35,8 +45,21 @@ export function exitCodeFor(err: unknown): number {
   return EXIT.failure;
 }
 
-/** `{code, message}` for --json output; messages never hold passwords. */
-export function errorJson(err: unknown): { code: string; message: string } {
+/** `{code, message}` (and `retriesLeft` when the device told) for --json; never a password. */
+export function errorJson(err: unknown): { code: string; message: string; retriesLeft?: number } {
+  if (err instanceof AuthFailedError && err.retriesLeft !== null) {
+    return { code: err.code, message: err.message, retriesLeft: err.retriesLeft };
+  }
   if (HikError.isHikError(err)) return { code: err.code, message: err.message };
   return { code: 'HIK_ERR', message: err instanceof Error ? err.message : String(err) };
+}
+
+/** The error line's text: the message, plus the login attempts left where the device reported them. */
+export function describeFailure(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof AuthFailedError && err.retriesLeft !== null) {
+    const attempts = err.retriesLeft === 1 ? 'attempt' : 'attempts';
+    return `${message}; the device reports ${err.retriesLeft} login ${attempts} left before it locks`;
+  }
+  return message;
 }

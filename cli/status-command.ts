@@ -15,22 +15,31 @@ import {
 import { IsapiClient } from '../lib/isapi/isapi-client';
 import { getActivationStatus, getDeviceInfo, type DeviceInfo } from '../lib/isapi/endpoints/system';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
+import type { CommandHelp } from './command-help';
 import { readPassword } from './read-password';
+import { describeFailure, DEVICE_EXIT_CODES } from './rotation-exit';
 
-export const STATUS_USAGE = `Usage: hik-guard status --host HOST [--port N] [--https] [--user NAME]
-                        [--password-env VAR] [--fingerprint SHA256] [--timeout SECONDS] [--json]
-
-Shows a device's identity and activation state.
-  --host HOST          device address
-  --port N             default 443 with --https, else 80
-  --https              use HTTPS; the certificate fingerprint is printed (and checked with --fingerprint)
-  --user NAME          default admin
-  --password-env VAR   read the password from environment variable VAR (else you are prompted)
-  --fingerprint FP     refuse the device unless its certificate has this SHA-256 fingerprint
-  --timeout SECONDS    per request, default 10
-  --json               one JSON object on stdout
-Exit codes: 0 ok, 2 usage, 3 authentication failed, 4 device locked, 5 unreachable or timeout,
-6 the device answered with an error.`;
+export const STATUS_HELP: CommandHelp = {
+  name: 'status',
+  forms: [
+    'status --host HOST [--port N] [--https] [--user NAME] [--password-env VAR] [--fingerprint SHA256] [--timeout SECONDS] [--json]',
+  ],
+  short: 'status --host HOST [options]',
+  about: `Shows a device's identity and activation state. The activation state is asked first, without
+    a login; then it logs in once (not while the device reports a lock, and never with a password
+    this device refused before, in this run or an earlier one).`,
+  options: [
+    ['--host HOST', 'device address'],
+    ['--port N', 'default 443 with --https, else 80'],
+    ['--https', 'use HTTPS; the certificate fingerprint is printed (and checked with --fingerprint)'],
+    ['--user NAME', 'default admin'],
+    ['--password-env VAR', 'read the password from environment variable VAR (else you are prompted)'],
+    ['--fingerprint SHA256', 'refuse the device unless its certificate has this SHA-256 fingerprint'],
+    ['--timeout SECONDS', 'per request, default 10'],
+    ['--json', 'one JSON object on stdout'],
+  ],
+  exitCodes: [[EXIT.ok, 'ok'], [EXIT.usage, 'usage error'], ...DEVICE_EXIT_CODES],
+};
 
 interface StatusOptions {
   host: string;
@@ -179,7 +188,7 @@ function printHuman(io: CliIo, status: DeviceStatus): void {
 function reportFailure(io: CliIo, json: boolean, err: unknown): number {
   const [exitCode, payload] = classify(err);
   if (json) writeLine(io.stdout, JSON.stringify(payload));
-  writeLine(io.stderr, `hik-guard: ${err instanceof Error ? err.message : String(err)}`);
+  writeLine(io.stderr, `hik-guard status: ${describeFailure(err)}`);
   return exitCode;
 }
 
@@ -190,6 +199,10 @@ function classify(err: unknown): [number, Record<string, unknown>] {
     return [EXIT.locked, { error: 'locked', unlockInSeconds: err.unlockInSeconds }];
   if (err instanceof LoginGuardRefusedError && err.reason === 'lock_window') {
     return [EXIT.locked, { error: 'locked', unlockInSeconds: err.retryAfterSeconds }];
+  }
+  // Refused here, before anything was sent: the same verdict as the device's, no attempt spent.
+  if (err instanceof LoginGuardRefusedError && err.reason === 'credential_failed_before') {
+    return [EXIT.authFailed, { error: 'auth_failed', retriesLeft: null, refusedBefore: true }];
   }
   if (err instanceof DeviceTimeoutError) return [EXIT.unreachable, { error: 'timeout', phase: err.phase }];
   if (err instanceof DeviceUnreachableError) return [EXIT.unreachable, { error: 'unreachable' }];

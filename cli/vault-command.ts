@@ -8,24 +8,40 @@ import { HikError, VaultCorruptError, WrongVaultKeyError } from '../lib/errors';
 import { CredentialVault, type VaultRecord } from '../lib/vault/credential-vault';
 import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
 import { exportCsv, exportJson, recordUrl, writeExportFile, type ExportFormat } from './vault-export';
-import { readVaultKey, VAULT_KEY_USAGE } from './vault-key';
+import type { CommandHelp } from './command-help';
+import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
-export const VAULT_USAGE = `Usage: hik-guard vault list --vault FILE [--json]
-       hik-guard vault show SERIAL --vault FILE [--json]
-       hik-guard vault export --vault FILE --format csv|json --out FILE [--force]
-
-Reads the credential vault (read-only: works while Node-RED is running).
-  list                   every device, without passwords
-  show SERIAL            one device with its current, pending and previous passwords
-  export                 all devices with passwords, for a password manager; the file is
-                         written with mode 0600 and never overwritten unless --force
-${VAULT_KEY_USAGE}
-  --json                 one JSON value on stdout
-  --format csv|json      csv columns: name,url,username,password,notes
-  --out FILE             where to write the export
-  --force                replace an existing --out file
-Exit codes: 0 ok, 1 other failure (no such device, --out exists, no vault file), 2 usage,
-8 the key does not open the vault, or the vault and its backup are damaged.`;
+export const VAULT_HELP: CommandHelp = {
+  name: 'vault',
+  forms: [
+    'vault list --vault FILE [--vault-key-file FILE] [--json]',
+    'vault show SERIAL --vault FILE [--vault-key-file FILE] [--json]',
+    'vault export --vault FILE [--vault-key-file FILE] --format csv|json --out FILE [--force]',
+  ],
+  short: 'vault list|show SERIAL|export --vault FILE [options]',
+  about: `Reads the credential vault (read-only: works while Node-RED is running).`,
+  commands: [
+    ['list', 'every device, without passwords'],
+    ['show SERIAL', 'one device with its current, pending and previous passwords'],
+    [
+      'export',
+      'all devices with passwords, for a password manager; the file is written with mode 0600 and never overwritten unless --force',
+    ],
+  ],
+  options: [
+    ...VAULT_KEY_OPTIONS,
+    ['--json', 'one JSON value on stdout'],
+    ['--format csv|json', 'csv columns: name,url,username,password,notes'],
+    ['--out FILE', 'where to write the export'],
+    ['--force', 'replace an existing --out file'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'ok'],
+    [EXIT.failure, 'other failure (no such device, --out exists, no vault file)'],
+    [EXIT.usage, 'usage error'],
+    [EXIT.vaultUnusable, 'the key does not open the vault, or the vault and its backup are damaged'],
+  ],
+};
 
 type Subcommand = 'list' | 'show' | 'export';
 
@@ -52,7 +68,7 @@ export async function runVaultCommand(argv: string[], io: CliIo): Promise<number
   if (vault.recovery) {
     writeLine(
       io.stderr,
-      `hik-guard: warning: ${vault.recovery.file} is damaged (${vault.recovery.detail}); read from ${vault.recovery.from}. ` +
+      `hik-guard vault: warning: ${vault.recovery.file} is damaged (${vault.recovery.detail}); read from ${vault.recovery.from}. ` +
         'Opening the vault for writing (Node-RED, rotate) restores it.',
     );
   }
@@ -166,7 +182,7 @@ function list(io: CliIo, records: VaultRecord[], json: boolean): number {
 function show(io: CliIo, vault: CredentialVault, serial: string, json: boolean): number {
   const r = vault.get(serial);
   if (!r) {
-    writeLine(io.stderr, `hik-guard: the vault holds no device ${serial}`);
+    writeLine(io.stderr, `hik-guard vault: the vault holds no device ${serial}`);
     return EXIT.failure;
   }
   if (json) {
@@ -179,7 +195,7 @@ function show(io: CliIo, vault: CredentialVault, serial: string, json: boolean):
   }
   writeLine(
     io.stderr,
-    'hik-guard: warning: passwords are shown on screen; clear the terminal and its scrollback afterwards.',
+    'hik-guard vault: warning: passwords are shown on screen; clear the terminal and its scrollback afterwards.',
   );
   const rows: [string, string][] = [
     ['Serial', r.serial],
@@ -211,7 +227,7 @@ async function exportVault(io: CliIo, records: VaultRecord[], options: VaultOpti
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EEXIST' ? 'it exists; pass --force to replace it' : (code ?? 'write failed');
-    writeLine(io.stderr, `hik-guard: cannot write ${out}: ${why}`);
+    writeLine(io.stderr, `hik-guard vault: cannot write ${out}: ${why}`);
     return EXIT.failure;
   }
   writeLine(
@@ -223,11 +239,11 @@ async function exportVault(io: CliIo, records: VaultRecord[], options: VaultOpti
 
 function reportFailure(io: CliIo, err: unknown): number {
   if (err instanceof WrongVaultKeyError || err instanceof VaultCorruptError) {
-    writeLine(io.stderr, `hik-guard: ${err.message}`);
+    writeLine(io.stderr, `hik-guard vault: ${err.message}`);
     return EXIT.vaultUnusable;
   }
   if (HikError.isHikError(err)) {
-    writeLine(io.stderr, `hik-guard: ${err.message}`);
+    writeLine(io.stderr, `hik-guard vault: ${err.message}`);
     return EXIT.failure;
   }
   throw err;

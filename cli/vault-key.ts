@@ -8,10 +8,14 @@ import { UsageError, writeLine, type CliIo } from './cli-io';
 
 export const VAULT_KEY_ENV = 'HIK_GUARD_VAULT_KEY';
 
-/** Usage lines every vault-using command shares. */
-export const VAULT_KEY_USAGE = `  --vault FILE           the vault file (required)
-  --vault-key-file FILE  read the vault key from FILE; else from env ${VAULT_KEY_ENV}
-                         (the key is never accepted on the command line)`;
+/** Help lines every vault-using command shares. */
+export const VAULT_KEY_OPTIONS: readonly (readonly [string, string])[] = [
+  ['--vault FILE', 'the vault file (required)'],
+  [
+    '--vault-key-file FILE',
+    `read the vault key from FILE; else from env ${VAULT_KEY_ENV} (the key is never accepted on the command line)`,
+  ],
+];
 
 /** The vault key; throws UsageError when there is none or it cannot be read. */
 export async function readVaultKey(io: CliIo, keyFile: string | undefined): Promise<string> {

@@ -15,25 +15,41 @@ import type { SadpTarget } from '../lib/sadp/sadp-scanner';
 import { parseSadpTarget } from '../lib/sadp/sadp-target';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
+import type { CommandHelp } from './command-help';
 import { errorJson, exitCodeFor } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_ENV } from './vault-key';
 import { untilStopped } from '../lib/until-stopped';
 
-export const WATCH_USAGE = `Usage: hik-guard watch [--target HOST[:PORT]]... [--interface ADDR]... [--vault FILE]
-                       [--vault-key-file FILE] [--interval SECONDS] [--json]
-
-Watches devices for factory resets and other state changes until interrupted (Ctrl-C), without
-ever logging in: SADP (announcements and scans) plus GET /SDK/activateStatus on each device.
-  --target HOST[:PORT]   watch the devices at this address (unicast SADP, then polls); repeatable.
-                         Without it: listen for announcements and scan the group on each interface.
-  --interface ADDR       local interface name or IPv4 address to use; repeatable
-                         (default: every IPv4 interface, loopback included)
-  --vault FILE           a credential vault: a known device activated by someone else is flagged
-  --vault-key-file FILE  read the vault key from FILE; else from env ${VAULT_KEY_ENV}
-  --interval SECONDS     poll and scan interval, default 60
-  --json                 one JSON object per line: serial, from, to, at, evidence (and kind, event,
-                         name, model, ip)
-Exit codes: 0 stopped, 1 the network could not be used, 2 usage, 8 vault unusable.`;
+export const WATCH_HELP: CommandHelp = {
+  name: 'watch',
+  forms: [
+    'watch [--target HOST[:PORT]]... [--interface ADDR]... [--vault FILE] [--vault-key-file FILE] [--interval SECONDS] [--json]',
+  ],
+  short: 'watch [options]',
+  about: `Watches devices for factory resets and other state changes until interrupted (Ctrl-C), without
+    ever logging in: SADP (announcements and scans) plus GET /SDK/activateStatus on each device. One
+    line per transition.`,
+  options: [
+    [
+      '--target HOST[:PORT]',
+      'watch the devices at this address (unicast SADP, then polls); repeatable. Without it: listen for announcements and scan the group on each interface',
+    ],
+    [
+      '--interface ADDR',
+      'local interface name or IPv4 address to use; repeatable (default: every IPv4 interface, loopback included)',
+    ],
+    ['--vault FILE', 'a credential vault: a known device activated by someone else is flagged'],
+    ['--vault-key-file FILE', `read the vault key from FILE; else from env ${VAULT_KEY_ENV}`],
+    ['--interval SECONDS', 'poll and scan interval, default 60'],
+    ['--json', 'one JSON object per line: serial, from, to, at, evidence (and kind, event, name, model, ip)'],
+  ],
+  exitCodes: [
+    [EXIT.ok, 'stopped'],
+    [EXIT.failure, 'the network could not be used'],
+    [EXIT.usage, 'usage error'],
+    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+  ],
+};
 
 interface WatchOptions {
   targets: SadpTarget[];

@@ -8,9 +8,9 @@
 //   dist/nodes/<type>/icons/…              icons/ copied here: Node-RED's registry looks for a
 //                                          package's icons only in an `icons` folder beside each
 //                                          file named in package.json "node-red".nodes/plugins
-//   dist/sim/tls/*.pem                     the simulator's test certificates
 //   dist/cli/hik-guard.js                  made executable (package.json "bin"; tsc writes 0644)
-// (Node-RED reads examples from <package>/examples, so they are shipped as they are.)
+// (Node-RED reads examples from <package>/examples, so they are shipped as they are. The simulator
+// makes its TLS certificates at start, sim/tls-certificates.ts: no key file is built or shipped.)
 //
 // Plain Node ESM, no dependencies beyond typescript in node_modules.
 import { spawnSync } from 'node:child_process';
@@ -163,12 +163,6 @@ step('copy icons/ beside every node and plugin file', () => {
     if (!built.startsWith(dist + sep)) fail(`package.json node-red entry "${type}" must point into dist/`);
     if (hasIcons) copyIcons(iconsDir, join(dirname(built), 'icons'));
   }
-});
-
-step("copy the simulator's test certificates", () => {
-  const tls = join(root, 'sim', 'tls');
-  for (const file of walk(tls).filter((f) => f.endsWith('.pem')))
-    copyFile(file, join(dist, relative(root, file)));
 });
 
 function copyIcons(from, to) {

@@ -14,7 +14,7 @@ export type { AuthOffer, NonceStyle, RealmStyle } from './digest-challenge';
 export type { DigestAlgorithm } from './digest-hash';
 export type { FaultScope, FaultSpec, InjectedFault } from './fault-plan';
 export { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, passwordLevel, passwordRejection } from './password-rules';
-export { runSimCommand, SIM_USAGE, type SimCommandIo } from './sim-cli';
+export { runSimCommand, SIM_HELP, type SimCommandIo } from './sim-cli';
 export { SadpResponder, type SadpResponderCounters, type SadpResponderOptions } from './sadp/sadp-responder';
 export type { SadpMacStyle, SadpQuirks } from './sadp/sadp-quirks';
 export type { SimCounters } from './sim-counters';

@@ -9,9 +9,44 @@ import { isLoopbackAddress, loopbackAddressAt } from './loopback-address';
 import { passwordRejection } from './password-rules';
 import { DEFAULT_BASE_ADDRESS, SimFleet } from './sim-fleet';
 import { untilStopped } from '../lib/until-stopped';
+// The help layout all hik-guard commands share (a leaf module: it imports nothing).
+import { shortUsage, type CommandHelp } from '../cli/command-help';
 
-export const SIM_USAGE =
-  'Usage: hik-guard sim [--devices N] [--base-address 127.0.0.11] [--port N] [--https] [--password-env VAR]';
+const MAX_DEVICES = 200;
+
+export const SIM_HELP: CommandHelp = {
+  name: 'sim',
+  forms: ['sim [--devices N] [--base-address ADDR] [--port N] [--https] [--password-env VAR]'],
+  short: 'sim [options]',
+  about: `Runs a simulated Hikvision fleet on loopback until Ctrl-C (SIGINT or SIGTERM): cameras of
+    different firmware generations and, from two devices on, an NVR recording them, each on its own
+    loopback address, answering ISAPI (digest login, illegal-login lock, activation, factory reset) and
+    SADP. Prints one line per device: serial, model, type, URL. Nothing listens outside 127.0.0.0/8.
+
+    The admin password is read from HIK_SIM_PASSWORD (or the variable --password-env names), else it is
+    the demo password documented in the README; it is never printed.`,
+  options: [
+    ['--devices N', `how many devices, 1 to ${MAX_DEVICES}, default 4 (from 2 on, the last one is an NVR)`],
+    [
+      '--base-address ADDR',
+      `the first device's address, default ${DEFAULT_BASE_ADDRESS}; the others follow it, all inside 127.0.0.0/8`,
+    ],
+    [
+      '--port N',
+      'the port every device listens on; default 80 (443 with --https) as root, else 8080 (8443); 0 picks a free port per device',
+    ],
+    ['--https', 'serve HTTPS with self-signed certificates made at start (new ones every run)'],
+    [
+      '--password-env VAR',
+      'the admin password (8-16 characters of 2 kinds or more) from environment variable VAR',
+    ],
+  ],
+  exitCodes: [
+    [0, 'stopped'],
+    [1, 'the fleet could not start (an address or port in use, or not allowed)'],
+    [2, 'usage error'],
+  ],
+};
 
 export interface SimCommandIo {
   stdout: NodeJS.WritableStream;
@@ -21,8 +56,6 @@ export interface SimCommandIo {
   /** Stops the fleet like SIGINT does (for tests and embedding). */
   stopSignal?: AbortSignal;
 }
-
-const MAX_DEVICES = 200;
 
 export async function runSimCommand(argv: string[], io: SimCommandIo): Promise<number> {
   const env = io.env ?? process.env;
@@ -37,7 +70,9 @@ export async function runSimCommand(argv: string[], io: SimCommandIo): Promise<n
   try {
     settings = readSettings(argv, env);
   } catch (err) {
-    io.stderr.write(`hik-guard sim: ${err instanceof Error ? err.message : String(err)}\n\n${SIM_USAGE}\n`);
+    io.stderr.write(
+      `hik-guard sim: ${err instanceof Error ? err.message : String(err)}\n${shortUsage(SIM_HELP)}\n`,
+    );
     return 2;
   }
 

@@ -1,10 +1,14 @@
 /**
- * The committed test-only TLS certificates in sim/tls (see its README), read from beside this
- * module: the source tree, or dist/sim/tls where the build copies them.
+ * The simulator's test-only TLS certificates `a`, `b` and `c`: self-signed, made with fresh keys
+ * the first time each is asked for in a process (a: RSA 2048, b: EC P-256, c: RSA 2048; CN a fake
+ * device serial), then the same for the rest of the process. Nothing is read from or written to
+ * disk, so the package ships no private key, and a restarted simulator presents new certificates
+ * (as a factory-reset camera does: clients that pinned the old ones see a changed certificate).
+ * Devices swap between them at runtime (`device.useCertificate('b')`) to exercise TLS pinning.
+ * They protect nothing: never use them for anything real.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { InvalidArgumentError } from '../lib/errors';
+import { createSelfSignedCertificate, type SelfSignedKeyType } from './self-signed-certificate';
 
 export const SIM_CERTIFICATE_NAMES = ['a', 'b', 'c'] as const;
 export type SimCertificateName = (typeof SIM_CERTIFICATE_NAMES)[number];
@@ -14,19 +18,22 @@ export interface SimCertificate {
   cert: string;
 }
 
-const CERTIFICATE_DIR = join(__dirname, 'tls');
+const PROFILES: Record<SimCertificateName, { keyType: SelfSignedKeyType; commonName: string }> = {
+  a: { keyType: 'rsa', commonName: 'DS-2CD2386G2-IU20240101AAWRJ00000001' },
+  b: { keyType: 'ec', commonName: 'DS-2CD2443G0-IW20200316AAWRJ00000002' },
+  c: { keyType: 'rsa', commonName: 'DS-7616NI-K220240108CCRRJ00000004' },
+};
+
 const cache = new Map<SimCertificateName, SimCertificate>();
 
 export function loadSimCertificate(name: SimCertificateName): SimCertificate {
   if (!SIM_CERTIFICATE_NAMES.includes(name)) {
     throw new InvalidArgumentError(`certificate must be one of ${SIM_CERTIFICATE_NAMES.join(', ')}`);
   }
-  const cached = cache.get(name);
-  if (cached) return cached;
-  const loaded = {
-    key: readFileSync(join(CERTIFICATE_DIR, `device-${name}.key.pem`), 'utf8'),
-    cert: readFileSync(join(CERTIFICATE_DIR, `device-${name}.cert.pem`), 'utf8'),
-  };
-  cache.set(name, loaded);
-  return loaded;
+  let certificate = cache.get(name);
+  if (!certificate) {
+    certificate = createSelfSignedCertificate({ ...PROFILES[name], organization: 'hik-guard test' });
+    cache.set(name, certificate);
+  }
+  return certificate;
 }

@@ -8,8 +8,11 @@
  *  - authenticated exchanges with one device run one at a time, so a password that just became
  *    wrong costs one failure, not one per concurrent request.
  * Devices are keyed by serial, or by host until the serial is known. Passwords are never stored:
- * credentials are remembered as a keyed hash that lives only in this process.
- * `defaultLoginGuard()` is the one guard of the process, for callers that are given none.
+ * credentials are remembered as a keyed hash that lives only in this process. A `RefusalMemory`
+ * given to the guard carries refusals beyond it (the CLI keeps one in a file, so a password a
+ * device refused is not sent again by the next run either); it too is told credentials only to
+ * derive keyed hashes. `defaultLoginGuard()` is the one guard of the process, for callers that are
+ * given none.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { trace } from '../diagnostics';
@@ -21,6 +24,20 @@ export interface Credential {
   readonly password: string;
 }
 
+/**
+ * Refusals remembered across processes. Each call names every key the device is known by (its
+ * serial and the host:port keys linked to it). Implementations keep a keyed hash of key, user name
+ * and password, never the password, and handle their own storage errors: they never throw.
+ */
+export interface RefusalMemory {
+  /** True when the device refused this credential under one of these keys (in an earlier run). */
+  wasRefused(deviceKeys: readonly string[], credential: Credential): boolean;
+  /** The device refused this credential. */
+  remember(deviceKeys: readonly string[], credential: Credential): void;
+  /** The device accepted this credential: a remembered refusal of it no longer holds. */
+  forget(deviceKeys: readonly string[], credential: Credential): void;
+}
+
 export interface LoginGuardOptions {
   /** Failed logins allowed per device within `failureWindowMs`. Default 2. */
   maxFailures?: number;
@@ -30,6 +47,8 @@ export interface LoginGuardOptions {
   lockMarginMs?: number;
   /** Lock assumed when a device says "locked" without saying for how long. Default 30 min. */
   defaultLockMs?: number;
+  /** Refusals remembered beyond this process. Default none. */
+  refusals?: RefusalMemory;
   clock?: () => number;
 }
 
@@ -58,6 +77,7 @@ export class LoginGuard {
   private readonly lockMarginMs: number;
   private readonly defaultLockMs: number;
   private readonly clock: () => number;
+  private refusals: RefusalMemory | undefined;
 
   constructor(options: LoginGuardOptions = {}) {
     this.maxFailures = options.maxFailures ?? 2;
@@ -65,6 +85,17 @@ export class LoginGuard {
     this.lockMarginMs = options.lockMarginMs ?? 60_000;
     this.defaultLockMs = options.defaultLockMs ?? 30 * 60_000;
     this.clock = options.clock ?? Date.now;
+    this.refusals = options.refusals;
+  }
+
+  /**
+   * Sets (or with undefined, drops) the refusal memory, e.g. the CLI's file for the process guard.
+   * Returns the one it replaces, so an embedding caller can put it back.
+   */
+  useRefusalMemory(refusals: RefusalMemory | undefined): RefusalMemory | undefined {
+    const previous = this.refusals;
+    this.refusals = refusals;
+    return previous;
   }
 
   /** Throws LoginGuardRefusedError while the device is inside a reported lock window. */
@@ -87,12 +118,12 @@ export class LoginGuard {
     record.queue = new Promise<void>((resolve) => (release = resolve));
     await previous;
     try {
-      this.assertMayAttempt(deviceKey, record, this.fingerprint(credential));
+      this.assertMayAttempt(deviceKey, record, credential);
     } catch (err) {
       release();
       throw err;
     }
-    return this.attemptFor(deviceKey, record, this.fingerprint(credential), release);
+    return this.attemptFor(deviceKey, record, credential, release);
   }
 
   /** Records what a device said about its lock outside an attempt, e.g. on an unauthenticated request. */
@@ -121,7 +152,8 @@ export class LoginGuard {
   /** True when this credential was rejected by this device before (no attempt is spent). */
   hasFailed(deviceKey: string, credential: Credential): boolean {
     const record = this.devices.get(this.resolve(deviceKey));
-    return record?.failedCredentials.has(this.fingerprint(credential)) ?? false;
+    if (record?.failedCredentials.has(this.fingerprint(credential))) return true;
+    return this.refusals?.wasRefused(this.keysOf(deviceKey), credential) ?? false;
   }
 
   /**
@@ -145,9 +177,15 @@ export class LoginGuard {
     serialRecord.queue = both;
   }
 
-  private assertMayAttempt(deviceKey: string, record: DeviceRecord, fingerprint: string): void {
+  private assertMayAttempt(deviceKey: string, record: DeviceRecord, credential: Credential): void {
     const now = this.clock();
+    const fingerprint = this.fingerprint(credential);
     if (record.failedCredentials.has(fingerprint)) {
+      throw refusal(deviceKey, 'credential_failed_before', null);
+    }
+    if (this.refusals?.wasRefused(this.keysOf(deviceKey), credential)) {
+      record.failedCredentials.add(fingerprint);
+      trace('login-guard', 'credential refused in an earlier run', { device: deviceKey });
       throw refusal(deviceKey, 'credential_failed_before', null);
     }
     if (record.lockUntil > now) {
@@ -163,9 +201,10 @@ export class LoginGuard {
   private attemptFor(
     deviceKey: string,
     record: DeviceRecord,
-    fingerprint: string,
+    credential: Credential,
     release: () => void,
   ): LoginAttempt {
+    const fingerprint = this.fingerprint(credential);
     let settled = false;
     const settle = (apply: () => void): void => {
       if (settled) return;
@@ -174,10 +213,11 @@ export class LoginGuard {
       release();
     };
     return {
-      succeeded: () => settle(() => undefined),
+      succeeded: () => settle(() => this.refusals?.forget(this.keysOf(deviceKey), credential)),
       failed: (lock) =>
         settle(() => {
           record.failedCredentials.add(fingerprint);
+          this.refusals?.remember(this.keysOf(deviceKey), credential);
           record.failureTimes.push(this.clock());
           trace('login-guard', 'credential rejected; never sent to this device again', {
             device: deviceKey,
@@ -192,6 +232,14 @@ export class LoginGuard {
 
   private resolve(deviceKey: string): string {
     return this.aliases.get(deviceKey) ?? deviceKey;
+  }
+
+  /** Every key the device is known by: the one it resolves to and the host keys linked to that. */
+  private keysOf(deviceKey: string): string[] {
+    const resolved = this.resolve(deviceKey);
+    const keys = new Set([resolved, deviceKey]);
+    for (const [host, serial] of this.aliases) if (serial === resolved) keys.add(host);
+    return [...keys];
   }
 
   private record(deviceKey: string): DeviceRecord {

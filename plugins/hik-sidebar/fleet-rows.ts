@@ -94,7 +94,8 @@ function withMonitor(row: BaseRow, monitor: DeviceRow | undefined): BaseRow {
     model: row.model ?? monitor.model,
     ip: monitor.ip ?? row.ip,
     firmware: row.firmware ?? monitor.firmware,
-    activation: monitor.state,
+    // The fleet's state, once it has one; a device it has not seen yet shows what SADP said.
+    activation: monitor.state === 'unknown' ? row.activation : monitor.state,
     lastSeen: later(row.lastSeen, monitor.lastSeen),
     lastRotation: row.lastRotation ?? monitor.lastRotation,
     nextRotation: monitor.nextRotation,

@@ -193,4 +193,17 @@ describe('sidebar fleet rows', () => {
       ],
     );
   });
+
+  it('shows what SADP said while the fleet has not seen the device yet (a rotation plan only)', () => {
+    const rows = buildFleetRows(
+      sources({
+        discovered: [{ device: sadp({ serial: 'SN7', ipv4: '10.0.0.7', activated: true }), lastSeen: null }],
+        monitored: [{ ...fleetRow('SN7', 'unknown'), rotationOwner: 'rotator' }],
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.activation, r.managed]),
+      [['SN7', 'active', true]],
+    );
+  });
 });

@@ -10,7 +10,9 @@
  * Then every password the vault holds (current, pending, previous), the enrolment canaries and
  * the HA token are looked for, raw and encoded, in: the runtime log, node statuses and every other
  * editor comms message, debug and Catch messages, `/flows`, the credentials API, the admin route
- * answers, what the HA test server received, the CLI outputs and every file in the user directory
+ * answers, what the HA test server received, every MQTT topic and payload a broker (Mosquitto, the
+ * broker password a canary too; Rotate now pressed over MQTT) carried and its log, the CLI outputs
+ * and every file in the user directory
  * (the encrypted vault and flows_cred.json included: no secret in clear there either).
  *
  * The capture is proved, not assumed: a hik-credentials node with "include new password" on sends
@@ -27,6 +29,8 @@ import { join } from 'node:path';
 import { SimFleet, type SimDevice, type SimFleetMember } from '../../sim';
 import { runCli, type CliRun } from '../support/cli-run';
 import { HaTestServer } from '../support/ha-test-server';
+import { Mosquitto, MOSQUITTO } from '../support/mosquitto';
+import { MqttObserver } from '../support/mqtt-observer';
 import { eventually, startNodeRed, type NodeRedProcess } from '../support/node-red-process';
 import { AdminClient, type AdminAnswer } from '../support/admin-client';
 import { canaryFlow, INJECT, PLANTED_DEBUG, type CanaryDevice } from './support/canary-flow';
@@ -46,7 +50,9 @@ const CANARY = {
   reclaimed: `Canary-PW-${tag()}-Rst1`,
   revealed: `Canary-PW-${tag()}-Rev1`,
   haToken: `Canary-HA-token-${tag()}${tag()}`,
+  broker: `Canary-MQTT-pw-${tag()}${tag()}`,
 };
+const BROKER_USER = 'canary-nodered';
 const MARKER = `Planted-Marker-${tag()}`;
 const VAULT_KEY = `canary-vault-key-${tag()}`;
 const LOGIN = `editor-login-${tag()}`;
@@ -126,6 +132,10 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
   this.timeout(60_000);
   let fleet: SimFleet | undefined;
   let ha: HaTestServer | undefined;
+  /** The MQTT path, when Mosquitto is installed (always under CI). */
+  let broker: Mosquitto | undefined;
+  let mqtt: MqttObserver | undefined;
+  let mqttDump = '';
   let red: NodeRedProcess | undefined;
   let comms: CommsRecorder | undefined;
   let copyDir = '';
@@ -161,6 +171,10 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       sadp: { announceOnStart: false },
     });
     ha = await HaTestServer.start({ tokens: { [CANARY.haToken]: { isAdmin: true } } });
+    if (existsSync(MOSQUITTO) || process.env.CI) {
+      broker = await Mosquitto.start({ users: { [BROKER_USER]: CANARY.broker } });
+      mqtt = await MqttObserver.connect(broker.url, { username: BROKER_USER, password: CANARY.broker });
+    }
     const hash = bcrypt.hashSync(LOGIN, 4);
     red = await startNodeRed({
       settings: {
@@ -186,6 +200,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       haUrl: ha.url,
       haToken: CANARY.haToken,
       marker: MARKER,
+      mqtt: broker ? { url: broker.url, user: BROKER_USER, password: CANARY.broker } : null,
     });
     const deployed = await api.call('owner', 'POST', '/flows', flow, { 'Node-RED-Deployment-Type': 'full' });
     assert.equal(deployed.status, 204, deployed.text);
@@ -205,6 +220,8 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     await comms?.close();
     await red?.stop();
     await ha?.stop();
+    await mqtt?.close();
+    await broker?.stop();
     await fleet?.stop();
     if (copyDir) await rm(copyDir, { recursive: true, force: true });
   });
@@ -274,6 +291,22 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
         ha!.core.firedEvents.some((e) => JSON.stringify(e.data).includes(`"${to}"`)),
       ),
     );
+    if (mqtt) {
+      // Rotate now pressed in Home Assistant: a new password made while the broker is watched.
+      const observer = mqtt;
+      const rotations = () =>
+        debugMessages(c.messages, 'dbg-creds').filter((m) => m.msg.topic === 'rotate').length;
+      const before = rotations();
+      const slug = SERIALS.camera.toLowerCase().replace(/[^a-z0-9]+/g, '_');
+      await eventually('the camera buttons on the broker', () =>
+        observer.retained.has(`homeassistant/button/hik_guard_${slug}_rotate/config`),
+      );
+      await observer.publish(`hik_guard/${slug}/rotate/set`, 'PRESS');
+      await eventually('the rotation pressed over MQTT', () => rotations() > before);
+      await eventually('the reset alerts as MQTT events', () =>
+        observer.messages.some((m) => m.topic.endsWith('/event') && m.payload.includes('"reclaimed"')),
+      );
+    }
   }
 
   async function collect(api: AdminClient, nr: NodeRedProcess): Promise<void> {
@@ -302,6 +335,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       ['GET', '/flows', undefined],
       ['GET', '/credentials/hik-device/dev-camera', undefined],
       ['GET', '/credentials/hik-homeassistant/ha', undefined],
+      ['GET', '/credentials/hik-mqtt/mq', undefined],
     ] as const) {
       admin.push({ name: `${method} ${path}`, answer: await api.call('operator', method, path, body) });
     }
@@ -363,6 +397,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     });
     copyFiles = await readAllFiles(copyDir);
 
+    mqttDump = JSON.stringify({ messages: mqtt?.messages ?? [], log: broker?.output() ?? '' });
     haDump = JSON.stringify({
       states: [...ha!.core.states.values()],
       notifications: [...ha!.core.notifications.values()],
@@ -378,6 +413,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       { label: 'enrolment canary (re-claimed)', value: CANARY.reclaimed },
       { label: 'enrolment canary (revealed)', value: CANARY.revealed },
       { label: 'Home Assistant token', value: CANARY.haToken },
+      { label: 'MQTT broker password', value: CANARY.broker },
     ];
   }
 
@@ -496,13 +532,21 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     assert.equal(status[`POST /hik-guard/devices/${SERIALS.camera}/reveal`], 401);
     assert.equal(status['GET /hik-guard/fleet'], 200);
     assert.equal(status['GET /flows'], 200);
-    assert.equal(status[`POST /hik-guard/devices/${SERIALS.camera}/verify`], 202);
+    assert.equal(status[`POST /hik-guard/devices/${SERIALS.camera}/verify`], 200);
     assert.equal(status['POST /hik-guard/test/device'], 200);
   });
 
   it('no secret in what Home Assistant received (the token only in its auth message)', () => {
     const findings = scanner().find(haDump);
     assert.deepEqual(findings, [], describeFindings('Home Assistant', findings));
+  });
+
+  it('no secret in what the MQTT broker carried (every topic and payload) or logged', function () {
+    if (!broker) this.skip();
+    assert.ok(mqttDump.includes(SERIALS.camera), 'the broker traffic is captured');
+    assert.ok(mqttDump.includes(BROKER_USER), 'the broker log is captured');
+    const findings = scanner().find(mqttDump);
+    assert.deepEqual(findings, [], describeFindings('MQTT', findings));
   });
 
   it('no secret in the CLI outputs (status, rotate, vault list)', () => {
