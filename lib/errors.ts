@@ -130,6 +130,22 @@ export class CertificatePinMismatchError extends HikError {
   }
 }
 
+/**
+ * A re-pin was asked with a fingerprint the device does not present now (a typo, or the
+ * certificate changed again since it was read): nothing was pinned.
+ */
+export class CertificateNotConfirmedError extends HikError {
+  override readonly code = 'HIK_ERR_CERT_NOT_CONFIRMED';
+  constructor(
+    readonly confirmedFingerprint: string,
+    readonly presentedFingerprint: string,
+  ) {
+    super(
+      `the device presents the TLS certificate ${presentedFingerprint}, not the confirmed ${confirmedFingerprint}; nothing was pinned`,
+    );
+  }
+}
+
 /** A body was not well-formed XML, or not the XML we asked for. */
 export class XmlParseError extends HikError {
   override readonly code = 'HIK_ERR_BAD_XML';
@@ -467,5 +483,43 @@ export class NotManagedError extends HikError {
   override readonly code = 'HIK_ERR_NOT_MANAGED';
   constructor(readonly serial: string) {
     super(`no hik-credentials node rotates device ${serial}; add it to one to rotate or verify it`);
+  }
+}
+
+// ---- MQTT -------------------------------------------------------------------------------------
+
+/**
+ * The MQTT broker refused the login (CONNACK 4/5, or MQTT 5 reason 134/135/140). Never retried:
+ * each try counts as a failed login on the broker too. `reasonCode` is what the broker answered.
+ */
+export class MqttAuthError extends HikError {
+  override readonly code = 'HIK_ERR_MQTT_AUTH';
+  constructor(readonly reasonCode: number) {
+    super(`the MQTT broker refused the login (reason ${reasonCode})`);
+  }
+}
+
+/**
+ * The MQTT broker refused the connection for another reason (`reasonCode`): an identifier it does
+ * not accept is not retried (`retried: false`), a broker that says it is unavailable is.
+ */
+export class MqttRefusedError extends HikError {
+  override readonly code = 'HIK_ERR_MQTT_REFUSED';
+  constructor(
+    readonly reasonCode: number,
+    readonly retried: boolean,
+  ) {
+    super(`the MQTT broker refused the connection (reason ${reasonCode})`);
+  }
+}
+
+/** The MQTT broker could not be reached (refused, DNS, TLS, timeout) or closed the connection. */
+export class MqttUnreachableError extends HikError {
+  override readonly code = 'HIK_ERR_MQTT_UNREACHABLE';
+  constructor(
+    message: string,
+    readonly systemCode: string | null = null,
+  ) {
+    super(message);
   }
 }

@@ -5,10 +5,12 @@
  * SADP stays on the given interfaces (loopback for the simulator), only the first example's
  * discovery scans (the others listen), and Home Assistant is the given one or, without one, left
  * out entirely (a placeholder URL such as homeassistant.local must never be looked up from a
- * demo). Pure apart from reading the files.
+ * demo). With a broker, every hik-reset selects one hik-mqtt node for it. Pure apart from reading
+ * the files.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { demoMqttNode, type DemoMqtt } from './demo-settings';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
@@ -31,6 +33,8 @@ export interface DemoFlowOptions {
   /** hik-reset activation poll interval. */
   pollSeconds?: number;
   ha?: { url: string; token: string } | null;
+  /** A broker: every hik-reset publishes the fleet there (Home Assistant MQTT discovery). */
+  mqtt?: DemoMqtt | null;
 }
 
 export interface DemoFlows {
@@ -99,9 +103,15 @@ export function demoFlows(options: DemoFlowOptions): DemoFlows {
           copy.name = `${typeof node.name === 'string' && node.name ? node.name : 'watch'} (no Home Assistant in this demo)`;
         }
         if (options.pollSeconds !== undefined) copy.pollSeconds = options.pollSeconds;
+        if (options.mqtt) copy.mqtt = demoMqttNode(options.mqtt).node.id;
       }
       flows.push(copy);
     }
+  }
+  if (options.mqtt) {
+    const mqtt = demoMqttNode(options.mqtt);
+    flows.push(mqtt.node);
+    credentials[mqtt.node.id] = mqtt.credentials;
   }
   // The full device list every minute is noise in a demo: that debug node starts switched off.
   for (const node of flows) if (node.type === 'debug' && node.name === 'device list') node.active = false;

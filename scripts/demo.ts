@@ -10,6 +10,8 @@
  *   PORT                    editor port (default 1880; 0 = any free one); a busy port ends the
  *                           demo before anything starts
  *   HA_URL, HA_TOKEN        connect the demo flows to a real Home Assistant
+ *   MQTT_URL                publish every device to this broker for Home Assistant's MQTT
+ *                           discovery (MQTT_USERNAME, MQTT_PASSWORD: its login, when given)
  *   HIK_GUARD_TARGETS       addr[,addr…]: watch these real devices instead of the simulator
  *                           (SADP to each, then activation polling of each device found)
  *   HIK_GUARD_POLL_SECONDS  activation poll interval (default 60)
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
       interfaces: DEMO_DISCOVERY_INTERFACES,
       pollSeconds: settings.pollSeconds,
       ha: settings.ha,
+      mqtt: settings.mqtt,
     });
     flows = [tab, ...demoStartNodes(tab.id), ...examples.flows];
     credentials = examples.credentials;
@@ -80,6 +83,7 @@ async function main(): Promise<void> {
     );
   }
   if (settings.ha) console.log(`Home Assistant: ${settings.ha.url}`);
+  if (settings.mqtt) console.log(`MQTT broker (Home Assistant discovery): ${settings.mqtt.url}`);
   prepareDemoUserDir({ dir: USER_DIR, packageRoot: PACKAGE_ROOT, port, flows, credentials });
   const nodeRed = startNodeRed();
   const exited = new Promise<number | null>((done) => nodeRed.once('exit', (code) => done(code)));

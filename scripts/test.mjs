@@ -7,6 +7,7 @@
 //   node scripts/test.mjs --no-checks      skip tsc/eslint/prettier (not allowed when CI is set)
 //
 // Outside the namespace (downloads allowed): fetch the Node 22 binary into .cache/node22 if missing,
+// and Debian's Mosquitto (the MQTT tests' broker; apt-get, as root) if missing,
 // then re-run this script under `unshare` in a fresh network namespace with only `lo` up (root:
 // `unshare --net`, otherwise `unshare -rn`). The inner run checks it really is isolated, then runs
 // in order, stopping at the first failure: tsc --noEmit, eslint, prettier --check, build, mocha on
@@ -141,6 +142,32 @@ async function ensureNode22() {
   return true;
 }
 
+const MOSQUITTO = '/usr/sbin/mosquitto';
+
+/**
+ * The MQTT tests start Debian's Mosquitto on loopback inside the namespace. Installed here, where
+ * apt can still reach its mirror, when missing and this is root; otherwise those tests skip (and
+ * fail under CI).
+ */
+async function ensureMosquitto() {
+  header("Mosquitto (the MQTT tests' broker)");
+  if (existsSync(MOSQUITTO)) {
+    console.log(`present: ${MOSQUITTO}`);
+    return;
+  }
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    console.log('missing, and only root with apt-get installs it here: the MQTT tests will skip (CI: fail)');
+    return;
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = ['install', '-y', '--no-install-recommends', 'mosquitto'];
+  if ((await run('apt-get', install, { env })).code !== 0) {
+    await run('apt-get', ['update'], { env });
+    await run('apt-get', install, { env });
+  }
+  console.log(existsSync(MOSQUITTO) ? `installed: ${MOSQUITTO}` : 'could not install mosquitto');
+}
+
 /** unshare flags that give a namespace where `ip link set lo up` works, or null. */
 function namespaceFlags() {
   const candidates =
@@ -175,6 +202,7 @@ async function outer(argv) {
     `hik-guard tests: legs ${options.legs.join(', ')}${options.mocha.length ? `, mocha ${options.mocha.join(' ')}` : ''}${isCi ? ' (CI)' : ''}`,
   );
   if (options.legs.includes('22') && !(await ensureNode22())) return finish({ passed: 0, failed: 1 }, 1);
+  await ensureMosquitto();
 
   header('network namespace (only lo)');
   const { flags, reasons } = namespaceFlags();

@@ -2,7 +2,8 @@
  * The simulated fleet for the SADP benchmark, in its own process so the scanner's CPU figures are
  * its own. Argument: device count. Devices on 127.0.1.1 onwards (loopback only). Prints `ready`;
  * the stdin line `reset N` factory-resets N activated devices one after another (each says Hello
- * when it is back) and prints `reset-done`; exits when stdin closes.
+ * when it is back) and prints `reset-done`; `ports` prints `ports <host>:<http port>,…` for every
+ * device; exits when stdin closes.
  */
 import { createInterface } from 'node:readline';
 import { SimFleet, type SimFleetMember } from '../../sim';
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   process.stdout.write('ready\n');
   let next = 0;
   for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === 'ports') {
+      process.stdout.write(`ports ${fleet.devices.map((d) => `${d.host}:${d.port}`).join(',')}\n`);
+      continue;
+    }
     const match = /^reset (\d+)$/.exec(line.trim());
     if (!match) continue;
     for (let i = 0; i < Number(match[1]) && next < fleet.devices.length; i++, next++) {

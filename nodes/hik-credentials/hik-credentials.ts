@@ -7,7 +7,9 @@
  * Closing aborts work that has not reached the device yet; anything later is left pending in the
  * vault, which the next start reconciles. The node plans each device's rotation in the runtime's
  * fleet (lib/fleet/fleet.ts), so the next rotation it shows is the one the sidebar, Home Assistant
- * and the CLI show, and what its operations conclude (verified, needs attention) reaches the fleet.
+ * and the CLI show, and what its operations conclude (verified, needs attention, failed) reaches
+ * the fleet. Input `repin` trusts a device's new TLS certificate, only with the fingerprint the
+ * device presents now (lib/rotation/repin-certificate.ts); without one it only shows both.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { HikError, InvalidArgumentError, NotManagedError, VaultKeyMissingError } from '../../lib/errors';
@@ -16,6 +18,7 @@ import {
   type DeviceResult,
   type ManagedDevice,
 } from '../../lib/rotation/credential-manager';
+import { repinCertificate, type RepinOutcome } from '../../lib/rotation/repin-certificate';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
 import type { CredentialVault } from '../../lib/vault/credential-vault';
 import type { Fleet } from '../../lib/fleet/fleet';
@@ -27,7 +30,7 @@ import { getHikDevice } from '../shared/types';
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
-const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile'];
+const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile', 'repin'];
 /** Close waits this long for work under way, well inside Node-RED's 15 s close timeout. */
 const CLOSE_WAIT_MS = 5_000;
 
@@ -121,7 +124,8 @@ export = (RED: NodeAPI): void => {
         },
       });
       const plan = (serial: string): void => {
-        if (plans.has(serial)) return;
+        // An operation ending after close must not plan again for a node that is gone.
+        if (plans.has(serial) || abort.signal.aborted) return;
         const withdraw = opened.planRotation(serial, {
           owner: node.id,
           next: () => scheduler?.nextRotation(serial) ?? null,
@@ -198,8 +202,16 @@ export = (RED: NodeAPI): void => {
       if (!TOPICS.includes(topic)) {
         throw new InvalidArgumentError(`msg.topic must be one of ${TOPICS.join(', ')}`);
       }
-      const { manager, emit, startup } = await ready;
+      const { manager, emit, startup, vault } = await ready;
       await startup;
+      if (topic === 'repin') {
+        const { outcome, name } = await repin(manager, vault, msg.payload);
+        if (outcome.result === 'repinned') fleet?.certificateRepinned(outcome.serial);
+        showRepin(outcome);
+        const { serial, result, pinned, presented } = outcome;
+        send({ topic, payload: { serial, name, result, pinned, presented }, _msgid: msg._msgid });
+        return;
+      }
       const targets = devices.filter(
         (d) => wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted,
       );
@@ -213,6 +225,46 @@ export = (RED: NodeAPI): void => {
       }
       if (topic !== 'status') void scheduler?.refresh();
     });
+
+    /** Re-pins one device of this node at its configured address: `payload.serial`, `payload.fingerprint`. */
+    const repin = async (
+      manager: CredentialManager,
+      vault: CredentialVault,
+      payload: unknown,
+    ): Promise<{ outcome: RepinOutcome; name: string }> => {
+      const { serial, fingerprint } = (payload ?? {}) as { serial?: unknown; fingerprint?: unknown };
+      if (typeof serial !== 'string' || serial === '') {
+        throw new InvalidArgumentError('repin needs msg.payload.serial');
+      }
+      if (fingerprint !== undefined && typeof fingerprint !== 'string') {
+        throw new InvalidArgumentError('msg.payload.fingerprint must be a string');
+      }
+      const device = devices.find((d) => d.serial === serial || manager.record(d)?.serial === serial);
+      if (!device) throw new InvalidArgumentError('no device of this node has that serial');
+      const outcome = await repinCertificate({
+        vault,
+        serial,
+        address: { host: device.host, port: device.port, protocol: device.protocol },
+        confirm: fingerprint,
+      });
+      return { outcome, name: device.name };
+    };
+    const showRepin = (outcome: RepinOutcome): void => {
+      node.status({
+        fill: outcome.result === 'confirmation_needed' ? 'yellow' : 'green',
+        shape: 'dot',
+        text: RED._(`hik-credentials.repin.${outcome.result}`, { serial: outcome.serial }),
+      });
+      if (outcome.result === 'repinned') {
+        node.log(
+          RED._('hik-credentials.log.repinned', {
+            serial: outcome.serial,
+            pinned: outcome.pinned ?? '-',
+            presented: outcome.presented,
+          }),
+        );
+      }
+    };
 
     onClose(
       node,
@@ -232,6 +284,8 @@ export = (RED: NodeAPI): void => {
       fleet.reportCredentialResult(serial, 'verified', { signal: topic });
     else if (result.result === 'needs_attention')
       fleet.reportCredentialResult(serial, 'needs_attention', { signal: topic, reason: result.reason });
+    else if (result.result === 'failed')
+      fleet.reportCredentialResult(serial, 'failed', { signal: topic, reason: result.reason });
   }
 
   /** Devices the vault does not know yet are enrolled now, with one attempt each. */

@@ -22,7 +22,7 @@ import { openNodeRedFleet } from '../shared/fleet-access';
 import { hikResetMigrations } from '../shared/migrations';
 import { onClose, onInput, readNodeSettings, reportFailure } from '../shared/node-kit';
 import { readResetSettings, type ResetSettings } from '../shared/reset-settings';
-import { getHikDevice, getHikHomeAssistant } from '../shared/types';
+import { getHikDevice, getHikHomeAssistant, getHikMqtt } from '../shared/types';
 
 const DISCOVER_TOPICS: readonly string[] = ['added', 'changed', 'rebooted', 'inactive'];
 
@@ -42,6 +42,10 @@ export = (RED: NodeAPI): void => {
     const ha = settings.server ? getHikHomeAssistant(RED, settings.server) : null;
     if (settings.server && !ha) node.warn(RED._('hik-reset.log.missingServer', { id: settings.server }));
     const alerts = ha?.acquire(node) ?? null;
+    // The broker gets the whole fleet of this runtime (hik-mqtt owns the link; we are one of its users).
+    const broker = settings.mqtt ? getHikMqtt(RED, settings.mqtt) : null;
+    if (settings.mqtt && !broker) node.warn(RED._('hik-reset.log.missingMqtt', { id: settings.mqtt }));
+    broker?.acquire(node);
     node.status({ fill: 'grey', shape: 'ring', text: 'hik-reset.status.idle' });
 
     const showCounts = (view: FleetView): void => {
@@ -105,6 +109,7 @@ export = (RED: NodeAPI): void => {
       started?.view.close();
       await started?.feed?.stop();
       await ha?.release(node, removed);
+      await broker?.release(node, removed);
     });
   }
 

@@ -1,8 +1,8 @@
 /**
  * The fleet of this Node-RED runtime (lib/fleet/fleet.ts): one per userDir, made on first use with
  * the runtime's vault and the alert memory next to it (`<userDir>/hik-guard/alerts.json`), and
- * kept across deploys. Every sighting a hik-discover node makes tells the fleet the device's model
- * and firmware. Failures no node takes are logged through Node-RED's log.
+ * kept across deploys. Every sighting a hik-discover node makes tells the fleet the device's model,
+ * firmware and MAC. Failures no node takes are logged through Node-RED's log.
  */
 import { join } from 'node:path';
 import type { NodeAPI } from 'node-red';
@@ -43,7 +43,11 @@ export async function openNodeRedFleet(RED: NodeAPI): Promise<NodeRedFleet> {
     const describe = (): void => {
       for (const { device } of discoveries.sightings())
         if (device.serial)
-          created.describe(device.serial, { model: device.model, firmware: device.firmware });
+          created.describe(device.serial, {
+            model: device.model,
+            firmware: device.firmware,
+            mac: device.mac,
+          });
     };
     const unsubscribe = discoveries.onChange(describe);
     created.onStop(unsubscribe);

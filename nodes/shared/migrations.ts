@@ -175,4 +175,30 @@ const hikResetV1 = fillDefaults({
   offlineAfter: 3,
 });
 
-export const hikResetMigrations = defineMigrations([hikResetV1]);
+/** 1 -> 2: the optional MQTT broker (`hik-mqtt`) the node's fleet is published to; none unless set. */
+const hikResetV2: Migration = {
+  version: 2,
+  up(config) {
+    return { ...config, mqtt: typeof config.mqtt === 'string' ? config.mqtt : '' };
+  },
+};
+
+export const hikResetMigrations = defineMigrations([hikResetV1, hikResetV2]);
+
+// ---- hik-mqtt ---------------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default (TLS checked, no buttons). */
+const hikMqttV1 = fillDefaults({
+  name: '',
+  url: '',
+  verifyTls: true,
+  ca: '',
+  clientId: '',
+  discoveryPrefix: 'homeassistant',
+  baseTopic: 'hik_guard',
+  allowActions: false,
+  actionSerials: '',
+  removeAfterSeconds: 300,
+});
+
+export const hikMqttMigrations = defineMigrations([hikMqttV1]);

@@ -21,6 +21,8 @@ export interface ResetSettings {
   readonly listed: readonly string[];
   /** Id of a `hik-homeassistant` config node, or '' for none. */
   readonly server: string;
+  /** Id of a `hik-mqtt` config node (the fleet is published to that broker), or '' for none. */
+  readonly mqtt: string;
   /** activateStatus poll interval; 0 = no polling. */
   readonly pollSeconds: number;
   readonly passive: boolean;
@@ -77,6 +79,7 @@ export function readResetSettings(config: NodeConfig): ResetSettingsResult {
       devices: Object.freeze(devices),
       listed: Object.freeze(listed),
       server: typeof config.server === 'string' ? config.server : '',
+      mqtt: typeof config.mqtt === 'string' ? config.mqtt : '',
       pollSeconds,
       passive: config.passive === true || config.passive === 'true',
       interfaces: Object.freeze(interfaces),

@@ -94,3 +94,32 @@ export function getHikHomeAssistant(RED: NodeAPI, id: unknown): HikHomeAssistant
   if (!node || node.type !== HIK_HOMEASSISTANT_TYPE) return null;
   return node as HikHomeAssistantNode;
 }
+
+// ---- hik-mqtt ---------------------------------------------------------------------------------
+
+/** Credentials of a `hik-mqtt`: the broker login. Never log them. */
+export interface HikMqttCredentials {
+  user?: string;
+  password?: string;
+}
+
+/** A running `hik-mqtt` config node as flow nodes see it (Node-RED's MQTT broker node pattern). */
+export interface HikMqttNode extends Node<HikMqttCredentials> {
+  /**
+   * Registers `user`: the first user connects the link, which then publishes the runtime's fleet
+   * to the broker. Returns false when the configuration is unusable (red ring set on the user).
+   */
+  acquire(user: Node): boolean;
+  /** Call from the user's close handler; with `removed` the last user out disconnects. */
+  release(user: Node, removed: boolean): Promise<void>;
+}
+
+export const HIK_MQTT_TYPE = 'hik-mqtt';
+
+/** The `hik-mqtt` config node with this id, or null (missing, disabled, other type). */
+export function getHikMqtt(RED: NodeAPI, id: unknown): HikMqttNode | null {
+  if (typeof id !== 'string' || id === '') return null;
+  const node = RED.nodes.getNode(id) as Node | null | undefined;
+  if (!node || node.type !== HIK_MQTT_TYPE) return null;
+  return node as HikMqttNode;
+}

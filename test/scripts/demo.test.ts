@@ -6,8 +6,9 @@
  * dist/scripts/demo.js in its watch mode: with HIK_GUARD_TARGETS naming a device (a simulated one
  * on loopback here) and HA_URL + HA_TOKEN a Home Assistant (the HA test server), a factory reset
  * of the watched device reaches Home Assistant as a `hik_guard_event` with `to: "inactive"` and as
- * the state `inactive` of `sensor.hik_guard_<serial-slug>`, within one poll interval; SIGTERM then
- * stops it cleanly. Also the environment parsing and the user directory, without starting anything.
+ * the state `inactive` of `sensor.hik_guard_<serial-slug>`, within one poll interval, and with
+ * MQTT_URL (Mosquitto) as the retained state of its MQTT discovery device too; SIGTERM then stops it
+ * cleanly, leaving availability offline on the broker. Also the environment parsing and the user directory, without starting anything.
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,13 +16,15 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { entityIdForSerial } from '../../lib/homeassistant/device-entity';
+import { entityIdForSerial, serialSlug } from '../../lib/homeassistant/device-entity';
 import { portProblem } from '../../scripts/demo-process';
 import { demoSettings, watchTargetNodes } from '../../scripts/demo-settings';
 import { DEMO_CREDENTIAL_SECRET, prepareDemoUserDir } from '../../scripts/demo-user-dir';
 import { SimFleet } from '../../sim';
 import { runCli } from '../support/cli-run';
 import { HaTestServer } from '../support/ha-test-server';
+import { Mosquitto, MOSQUITTO } from '../support/mosquitto';
+import { MqttObserver } from '../support/mqtt-observer';
 import { nodeRedPath } from '../support/node-red';
 import { eventually } from '../support/node-red-process';
 import { descendantsOf, isRunning, type ProcessInfo } from '../support/process-tree';
@@ -30,13 +33,14 @@ import { tagText } from '../sim/helpers/http';
 
 const root = join(__dirname, '..', '..');
 const HA_TOKEN = 'demo-ha-canary-token';
+const MQTT_PASSWORD = 'demo-mqtt-canary-password';
 
 describe('demo environment', () => {
   it('has the documented defaults', () => {
-    assert.deepEqual(demoSettings({}), { port: 1880, pollSeconds: 60, targets: [], ha: null });
+    assert.deepEqual(demoSettings({}), { port: 1880, pollSeconds: 60, targets: [], ha: null, mqtt: null });
   });
 
-  it('reads PORT, HIK_GUARD_POLL_SECONDS, HIK_GUARD_TARGETS, HA_URL and HA_TOKEN', () => {
+  it('reads PORT, HIK_GUARD_POLL_SECONDS, HIK_GUARD_TARGETS, HA_URL, HA_TOKEN and MQTT_*', () => {
     assert.deepEqual(
       demoSettings({
         PORT: '1999',
@@ -44,12 +48,16 @@ describe('demo environment', () => {
         HIK_GUARD_TARGETS: '10.0.0.5, 10.0.0.6',
         HA_URL: 'http://ha.lan:8123',
         HA_TOKEN: 't',
+        MQTT_URL: 'mqtt://ha.lan:1883',
+        MQTT_USERNAME: 'nodered',
+        MQTT_PASSWORD: 'p',
       }),
       {
         port: 1999,
         pollSeconds: 15,
         targets: ['10.0.0.5', '10.0.0.6'],
         ha: { url: 'http://ha.lan:8123', token: 't' },
+        mqtt: { url: 'mqtt://ha.lan:1883', username: 'nodered', password: 'p' },
       },
     );
   });
@@ -58,6 +66,7 @@ describe('demo environment', () => {
     assert.throws(() => demoSettings({ PORT: 'x' }), /PORT/);
     assert.throws(() => demoSettings({ HIK_GUARD_POLL_SECONDS: '0' }), /HIK_GUARD_POLL_SECONDS/);
     assert.throws(() => demoSettings({ HA_URL: 'http://ha:8123' }), /HA_TOKEN/);
+    assert.throws(() => demoSettings({ MQTT_URL: 'mqtt://user:pw@ha:1883' }), /MQTT_USERNAME/);
   });
 
   it('watch mode probes the targets on the given interface and polls at the given interval', () => {
@@ -69,6 +78,15 @@ describe('demo environment', () => {
       [discover?.targets, discover?.interfaces, reset?.interfaces, reset?.pollSeconds, reset?.server],
       ['127.0.0.5', '127.0.0.1', '127.0.0.1', 7, ''],
     );
+    assert.equal(reset?.mqtt, '');
+    const withBroker = watchTargetNodes(
+      'tab',
+      demoSettings({ MQTT_URL: 'mqtt://127.0.0.1:1883' }),
+      '127.0.0.1',
+    );
+    const broker = withBroker.flows.find((n) => n.type === 'hik-mqtt');
+    assert.equal(withBroker.flows.find((n) => n.type === 'hik-reset')?.mqtt, broker?.id);
+    assert.deepEqual(withBroker.credentials[String(broker?.id)], { user: '', password: '' });
   });
 });
 
@@ -245,10 +263,13 @@ describe('npm start with the editor port in use', function () {
   });
 });
 
-describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL)', function () {
+describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL + MQTT_URL)', function () {
   this.timeout(60_000);
   let fleet: SimFleet;
   let ha: HaTestServer;
+  /** Both paths at once when Mosquitto is here (always under CI). */
+  let broker: Mosquitto | null = null;
+  let observer: MqttObserver | null = null;
   let demo: ChildProcess;
   let output = '';
   const userDir = mkdtempSync(join(tmpdir(), 'hik-guard-demo-'));
@@ -269,6 +290,10 @@ describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL)', functi
       sadp: true,
     });
     ha = await HaTestServer.start({ tokens: { [HA_TOKEN]: { isAdmin: true } } });
+    if (existsSync(MOSQUITTO) || process.env.CI) {
+      broker = await Mosquitto.start({ users: { demo: MQTT_PASSWORD } });
+      observer = await MqttObserver.connect(broker.url, { username: 'demo', password: MQTT_PASSWORD });
+    }
     demo = spawn(process.execPath, [join(root, 'dist', 'scripts', 'demo.js')], {
       env: {
         ...process.env,
@@ -278,6 +303,7 @@ describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL)', functi
         HIK_GUARD_POLL_SECONDS: '2',
         HA_URL: ha.url,
         HA_TOKEN,
+        ...(broker ? { MQTT_URL: broker.url, MQTT_USERNAME: 'demo', MQTT_PASSWORD } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -290,6 +316,8 @@ describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL)', functi
       demo.kill('SIGKILL');
       await new Promise((resolve) => demo.once('exit', resolve));
     }
+    await observer?.close();
+    await broker?.stop();
     await (ha as HaTestServer | undefined)?.stop();
     await (fleet as SimFleet | undefined)?.stop();
     rmSync(userDir, { recursive: true, force: true });
@@ -318,10 +346,29 @@ describe('npm start demo watching a device (HIK_GUARD_TARGETS + HA_URL)', functi
     );
     assert.ok(event, 'hik_guard_event with to: inactive');
     assert.equal(event.data.serial, device.serialNumber);
+    const state = `hik_guard/${serialSlug(device.serialNumber)}/state`;
+    if (observer) {
+      const seen = observer;
+      await eventually('the inactive state on the broker', () => seen.json(state)?.problem === 'ON', 10_000);
+      assert.ok(
+        [...seen.retained.keys()].some(
+          (t) => t.startsWith('homeassistant/sensor/') && t.endsWith('_activation/config'),
+        ),
+        'discovery for the watched device',
+      );
+    }
 
     const exited = new Promise<number | null>((resolve) => demo.once('exit', (code) => resolve(code)));
     demo.kill('SIGTERM');
     assert.equal(await exited, 0, output);
     assert.ok(!output.includes(HA_TOKEN), 'the token is never printed');
+    assert.ok(!output.includes(MQTT_PASSWORD), 'nor the broker password');
+    if (broker)
+      assert.equal(
+        (await MqttObserver.retainedNow(broker.url, { username: 'demo', password: MQTT_PASSWORD })).get(
+          'hik_guard/bridge/status',
+        ),
+        'offline',
+      );
   });
 });

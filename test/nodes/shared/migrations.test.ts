@@ -4,6 +4,7 @@ import {
   defineMigrations,
   fillDefaults,
   hikDeviceMigrations,
+  hikMqttMigrations,
   hikResetMigrations,
   migrate,
   NewerConfigVersionError,
@@ -166,8 +167,8 @@ describe('config migrations', () => {
       offlineAfter: 3,
     };
 
-    it('is at version 1', () => {
-      assert.equal(hikResetMigrations.current, 1);
+    it('is at version 2', () => {
+      assert.equal(hikResetMigrations.current, 2);
     });
 
     describe('step 0 -> 1 (fixtures)', () => {
@@ -201,10 +202,26 @@ describe('config migrations', () => {
       });
     });
 
+    describe('step 1 -> 2 (fixtures)', () => {
+      const step = hikResetMigrations.steps.find((s) => s.version === 2);
+      assert.ok(step, 'hik-reset has a step to version 2');
+
+      it('adds no MQTT broker to a version 1 config', () => {
+        const v1 = { ...base, ...defaults, server: 'ha1', version: 1 };
+        assert.deepEqual(step.up(v1), { ...v1, mqtt: '' });
+      });
+
+      it('keeps a broker that was set', () => {
+        const v1 = { ...base, ...defaults, mqtt: 'mq1', version: 1 };
+        assert.deepEqual(step.up(v1), v1);
+      });
+    });
+
     it('full chain: an unversioned config comes out current and complete', () => {
       assert.deepEqual(migrate(base, hikResetMigrations), {
         ...base,
         ...defaults,
+        mqtt: '',
         version: hikResetMigrations.current,
       });
     });
@@ -214,6 +231,7 @@ describe('config migrations', () => {
         ...base,
         ...defaults,
         devices: [{ device: 'dev1', reclaim: false }],
+        mqtt: 'mq1',
         version: hikResetMigrations.current,
       };
       assert.deepEqual(migrate(current, hikResetMigrations), current);
@@ -224,6 +242,52 @@ describe('config migrations', () => {
         () => migrate({ ...base, version: hikResetMigrations.current + 1 }, hikResetMigrations),
         NewerConfigVersionError,
       );
+    });
+  });
+
+  describe('hik-mqtt', () => {
+    const base = { id: 'mq1', type: 'hik-mqtt' };
+    const defaults = {
+      name: '',
+      url: '',
+      verifyTls: true,
+      ca: '',
+      clientId: '',
+      discoveryPrefix: 'homeassistant',
+      baseTopic: 'hik_guard',
+      allowActions: false,
+      actionSerials: '',
+      removeAfterSeconds: 300,
+    };
+
+    it('is at version 1', () => {
+      assert.equal(hikMqttMigrations.current, 1);
+    });
+
+    describe('step 0 -> 1 (fixtures)', () => {
+      const step = hikMqttMigrations.steps.find((s) => s.version === 1);
+      assert.ok(step, 'hik-mqtt has a step to version 1');
+
+      it('fills every missing field with its default: TLS verified, no buttons', () => {
+        assert.deepEqual(step.up(base), { ...base, ...defaults });
+      });
+
+      it('keeps every value that was set, including falsy ones', () => {
+        const set = {
+          ...base,
+          url: 'mqtts://broker:8883',
+          verifyTls: false,
+          allowActions: true,
+          actionSerials: 'SN1',
+          removeAfterSeconds: 0,
+        };
+        assert.deepEqual(step.up(set), { ...defaults, ...set });
+      });
+    });
+
+    it('full chain: a current config passes through unchanged', () => {
+      const current = { ...base, ...defaults, url: 'mqtt://broker:1883', version: hikMqttMigrations.current };
+      assert.deepEqual(migrate(current, hikMqttMigrations), current);
     });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The one flow the global secrets canary test deploys: every hik guard node (hik-device,
- * hik-credentials, hik-discover, hik-reset, hik-homeassistant) wired to debug nodes, a Catch and a
+ * hik-credentials, hik-discover, hik-reset, hik-homeassistant, hik-mqtt) wired to debug nodes, a Catch and a
  * Status node, inject nodes the test presses, and two deliberate leaks that prove the capture
  * works: a hik-credentials node with "include new password" on (its own debug node) and a function
  * node that writes a non-secret marker to the log, its status, an error and a message.
@@ -26,6 +26,8 @@ export interface CanaryFlowInput {
   revealed: CanaryDevice;
   haUrl: string;
   haToken: string;
+  /** A broker for hik-mqtt (its login a canary; Rotate now allowed), or none. */
+  mqtt?: { url: string; user: string; password: string } | null;
   /** Not a secret: proves the log, status, Catch, debug and flow channels are captured. */
   marker: string;
 }
@@ -190,13 +192,34 @@ function canaryNodes(input: CanaryFlowInput): FlowNode[] {
       ],
       listed: '',
       server: 'ha',
+      mqtt: input.mqtt ? 'mq' : '',
       pollSeconds: 1,
       passive: true,
       interfaces: '127.0.0.1',
       offlineAfter: 3,
-      version: 1,
+      version: 2,
       wires: [['dbg-reset'], ['dbg-fleet']],
     },
+    ...(input.mqtt
+      ? [
+          {
+            id: 'mq',
+            type: 'hik-mqtt',
+            name: 'broker',
+            url: input.mqtt.url,
+            verifyTls: true,
+            ca: '',
+            clientId: '',
+            discoveryPrefix: 'homeassistant',
+            baseTopic: 'hik_guard',
+            allowActions: true,
+            actionSerials: '',
+            removeAfterSeconds: 300,
+            version: 1,
+            credentials: { user: input.mqtt.user, password: input.mqtt.password },
+          },
+        ]
+      : []),
     inject(INJECT.rotateCamera, 'creds', 'rotate', { serial: camera.serial }),
     inject(INJECT.verifyCamera, 'creds', 'verify', { serial: camera.serial }),
     inject(INJECT.verifyWrong, 'creds', 'verify', { serial: wrongPassword.serial }),
