@@ -82,7 +82,7 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
           await vault.discardPending(serial);
           return { serial, resolution: 'current', reason: null } satisfies ReconcileOutcome;
         }
-        return needsAttention(vault, serial, first, second);
+        return await needsAttention(vault, serial, first, second);
       }
       const current = pending.currentRejectedAt ? 'rejected' : await attempt(connection, record.password);
       if (current === 'works') {
@@ -98,7 +98,7 @@ export async function reconcileHeld(options: ReconcileOptions): Promise<Reconcil
           return { serial, resolution: 'pending', reason: null } satisfies ReconcileOutcome;
         }
       }
-      return needsAttention(vault, serial, current, next);
+      return await needsAttention(vault, serial, current, next);
     } finally {
       await connection.close();
     }
