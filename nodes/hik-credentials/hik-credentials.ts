@@ -167,6 +167,11 @@ export = (RED: NodeAPI): void => {
           }),
         reconcilePending: async () => {
           await enrolNew(node, manager);
+          // Planned as soon as enrolled: Rotate now and the next time show before any run is due.
+          for (const device of devices) {
+            const serial = manager.record(device)?.serial;
+            if (serial) plan(serial);
+          }
           for (const result of await track(manager.reconcilePending())) emit('reconcile', result);
         },
         rotate: async (serial) => {
@@ -179,10 +184,6 @@ export = (RED: NodeAPI): void => {
       // Enrolment and reconcile of pending records come first, also for input messages.
       const startup = track(scheduler.start());
       void startup.then(() => {
-        for (const device of devices) {
-          const serial = manager.record(device)?.serial;
-          if (serial) plan(serial);
-        }
         const next = scheduler?.nextRotation();
         if (next) {
           node.status({
