@@ -134,7 +134,7 @@ export = (RED: NodeAPI): void => {
             const device = devices.find((d) => manager.record(d)?.serial === serial);
             if (!device) throw new NotManagedError(serial);
             const result = await track(manager[action](device));
-            await scheduler?.refresh();
+            void scheduler?.refresh(); // the next time is computed on demand: no need to wait
             emit(action, result);
             return {
               serial,
