@@ -15,7 +15,13 @@ import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { portOption, secondsOption } from './rotate-command';
 import type { CommandHelp } from './command-help';
-import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import {
+  describeFailure,
+  DEVICE_EXIT_CODES,
+  errorJson,
+  exitCodeFor,
+  VAULT_UNUSABLE_TEXT,
+} from './rotation-exit';
 import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
 export const ACTIVATE_HELP: CommandHelp = {
@@ -40,7 +46,7 @@ export const ACTIVATE_HELP: CommandHelp = {
     [EXIT.usage, 'usage error'],
     ...DEVICE_EXIT_CODES,
     [EXIT.needsAttention, 'someone else activated it first (needs attention)'],
-    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+    [EXIT.vaultUnusable, VAULT_UNUSABLE_TEXT],
   ],
 };
 

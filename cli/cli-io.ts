@@ -23,8 +23,16 @@ export const EXIT = {
   deviceError: 6,
   /** Rotation/reconcile: neither the current nor the pending password works; an owner must look. */
   needsAttention: 7,
-  /** The vault key does not open the vault, or the vault is damaged beyond its backup. */
+  /**
+   * The vault key does not open the vault, the vault is damaged beyond its backup, or another
+   * process (Node-RED) holds it for writing.
+   */
   vaultUnusable: 8,
+  /**
+   * The device's TLS certificate is not the pinned one (or not the one given with --fingerprint):
+   * nothing was sent. If the owner replaced it: `hik-guard vault repin SERIAL`.
+   */
+  certificateChanged: 9,
 } as const;
 
 /** A command-line mistake; the message is shown with the usage text and exit code 2. */

@@ -18,7 +18,7 @@ import { runWatchCommand, WATCH_HELP } from './watch-command';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
-interface CommandEntry {
+export interface CommandEntry {
   run: Command;
   help: CommandHelp;
   summary: string;
@@ -26,8 +26,8 @@ interface CommandEntry {
   logsIn?: true;
 }
 
-/** In the order the overview lists them. */
-const COMMANDS: Record<string, CommandEntry> = {
+/** In the order the overview lists them (exported for the test that checks their exit codes). */
+export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   discover: {
     run: runDiscoverCommand,
     help: DISCOVER_HELP,

@@ -1,6 +1,7 @@
 /**
  * Passwords reach the CLI from an environment variable or a terminal prompt, never from the
- * command line (where `ps` and shell history would keep them).
+ * command line (where `ps` and shell history would keep them). Confirmations ("type yes") are
+ * read from the terminal too, visibly.
  */
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
@@ -28,6 +29,24 @@ function promptHidden(io: CliIo, prompt: string): Promise<string> {
       rl.close();
       io.stderr.write('\n');
       resolve(answer);
+    });
+  });
+}
+
+/** One line typed at the terminal, shown as it is typed (a confirmation such as "yes"). */
+export function askLine(io: CliIo, prompt: string): Promise<string> {
+  io.stderr.write(prompt);
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  return new Promise((resolve) => {
+    let answered = false;
+    rl.once('line', (line) => {
+      answered = true;
+      rl.close();
+      resolve(line);
+    });
+    // Input that ends without a line is no answer.
+    rl.once('close', () => {
+      if (!answered) resolve('');
     });
   });
 }

@@ -10,7 +10,13 @@ import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { portOption, secondsOption } from './rotate-command';
 import type { CommandHelp } from './command-help';
-import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import {
+  describeFailure,
+  DEVICE_EXIT_CODES,
+  errorJson,
+  exitCodeFor,
+  VAULT_UNUSABLE_TEXT,
+} from './rotation-exit';
 import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
 export const RECONCILE_HELP: CommandHelp = {
@@ -37,10 +43,11 @@ export const RECONCILE_HELP: CommandHelp = {
   ],
   exitCodes: [
     [EXIT.ok, 'settled (or nothing pending)'],
+    [EXIT.failure, 'unexpected failure (please report it)'],
     [EXIT.usage, 'usage error'],
     ...DEVICE_EXIT_CODES,
     [EXIT.needsAttention, 'a device needs attention: neither its current nor its pending password works'],
-    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+    [EXIT.vaultUnusable, VAULT_UNUSABLE_TEXT],
   ],
 };
 

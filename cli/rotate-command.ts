@@ -8,7 +8,13 @@ import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
 import type { CommandHelp } from './command-help';
-import { describeFailure, DEVICE_EXIT_CODES, errorJson, exitCodeFor } from './rotation-exit';
+import {
+  describeFailure,
+  DEVICE_EXIT_CODES,
+  errorJson,
+  exitCodeFor,
+  VAULT_UNUSABLE_TEXT,
+} from './rotation-exit';
 import { readVaultKey, VAULT_KEY_OPTIONS } from './vault-key';
 
 export const ROTATE_HELP: CommandHelp = {
@@ -42,7 +48,7 @@ export const ROTATE_HELP: CommandHelp = {
     [EXIT.usage, 'usage error'],
     ...DEVICE_EXIT_CODES,
     [EXIT.needsAttention, 'needs attention: neither the current nor the pending password works'],
-    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+    [EXIT.vaultUnusable, VAULT_UNUSABLE_TEXT],
   ],
 };
 

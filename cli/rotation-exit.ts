@@ -6,6 +6,8 @@
  */
 import {
   AuthFailedError,
+  CertificateNotConfirmedError,
+  CertificatePinMismatchError,
   DeviceLockedError,
   DeviceTimeoutError,
   DeviceUnreachableError,
@@ -18,22 +20,34 @@ import {
 } from '../lib/errors';
 import { EXIT } from './cli-io';
 
-/** Exit codes 3 to 6, the same for every command that talks to a device. */
+/** Exit codes 3 to 6 and 9, the same for every command that talks to a device. */
 export const DEVICE_EXIT_CODES: readonly (readonly [number, string])[] = [
   [EXIT.authFailed, 'authentication failed, or the password was refused before and not sent'],
   [EXIT.locked, 'device locked'],
   [EXIT.unreachable, 'unreachable or timeout'],
   [EXIT.deviceError, 'the device answered with an error'],
+  [EXIT.certificateChanged, 'the TLS certificate is not the pinned one; nothing was sent'],
 ];
+
+/** What exit 8 means, for the commands that open a vault. */
+export const VAULT_UNUSABLE_TEXT =
+  'the vault key does not open the vault, it is damaged beyond its backup, or another process (Node-RED) holds it';
+
+/** 8 when the vault cannot be used (wrong key, damaged, held by another writer), else null. */
+export function vaultExitCode(err: unknown): number | null {
+  return err instanceof WrongVaultKeyError ||
+    err instanceof VaultCorruptError ||
+    err instanceof VaultLockedError
+    ? EXIT.vaultUnusable
+    : null;
+}
 
 export function exitCodeFor(err: unknown): number {
   if (err instanceof NeedsAttentionError) return EXIT.needsAttention;
-  if (
-    err instanceof WrongVaultKeyError ||
-    err instanceof VaultCorruptError ||
-    err instanceof VaultLockedError
-  ) {
-    return EXIT.vaultUnusable;
+  const vault = vaultExitCode(err);
+  if (vault !== null) return vault;
+  if (err instanceof CertificatePinMismatchError || err instanceof CertificateNotConfirmedError) {
+    return EXIT.certificateChanged;
   }
   if (err instanceof AuthFailedError) return EXIT.authFailed;
   if (err instanceof DeviceLockedError) return EXIT.locked;

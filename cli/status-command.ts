@@ -34,11 +34,19 @@ export const STATUS_HELP: CommandHelp = {
     ['--https', 'use HTTPS; the certificate fingerprint is printed (and checked with --fingerprint)'],
     ['--user NAME', 'default admin'],
     ['--password-env VAR', 'read the password from environment variable VAR (else you are prompted)'],
-    ['--fingerprint SHA256', 'refuse the device unless its certificate has this SHA-256 fingerprint'],
+    [
+      '--fingerprint SHA256',
+      'refuse the device unless its certificate has this SHA-256 fingerprint (exit 9, nothing sent)',
+    ],
     ['--timeout SECONDS', 'per request, default 10'],
     ['--json', 'one JSON object on stdout'],
   ],
-  exitCodes: [[EXIT.ok, 'ok'], [EXIT.usage, 'usage error'], ...DEVICE_EXIT_CODES],
+  exitCodes: [
+    [EXIT.ok, 'ok'],
+    [EXIT.failure, 'unexpected failure (please report it)'],
+    [EXIT.usage, 'usage error'],
+    ...DEVICE_EXIT_CODES,
+  ],
 };
 
 interface StatusOptions {
@@ -207,7 +215,10 @@ function classify(err: unknown): [number, Record<string, unknown>] {
   if (err instanceof DeviceTimeoutError) return [EXIT.unreachable, { error: 'timeout', phase: err.phase }];
   if (err instanceof DeviceUnreachableError) return [EXIT.unreachable, { error: 'unreachable' }];
   if (err instanceof CertificatePinMismatchError) {
-    return [EXIT.deviceError, { error: 'certificate_changed', fingerprint: err.actualFingerprint }];
+    return [
+      EXIT.certificateChanged,
+      { error: 'certificate_changed', fingerprint: err.actualFingerprint, pinned: err.expectedFingerprint },
+    ];
   }
   if (err instanceof IsapiStatusError) {
     return [

@@ -16,7 +16,7 @@ import { parseSadpTarget } from '../lib/sadp/sadp-target';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import type { CommandHelp } from './command-help';
-import { errorJson, exitCodeFor } from './rotation-exit';
+import { errorJson, VAULT_UNUSABLE_TEXT, vaultExitCode } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_ENV } from './vault-key';
 import { untilStopped } from '../lib/until-stopped';
 
@@ -45,9 +45,9 @@ export const WATCH_HELP: CommandHelp = {
   ],
   exitCodes: [
     [EXIT.ok, 'stopped'],
-    [EXIT.failure, 'the network could not be used'],
+    [EXIT.failure, 'the network or the vault could not be used'],
     [EXIT.usage, 'usage error'],
-    [EXIT.vaultUnusable, 'the vault key does not open the vault, or it is damaged beyond its backup'],
+    [EXIT.vaultUnusable, VAULT_UNUSABLE_TEXT],
   ],
 };
 
@@ -69,7 +69,7 @@ export async function runWatchCommand(argv: string[], io: CliIo): Promise<number
       vault = await CredentialVault.open(options.vault, secret);
     } catch (err) {
       writeLine(io.stderr, `hik-guard watch: ${errorJson(err).message}`);
-      return exitCodeFor(err);
+      return vaultExitCode(err) ?? EXIT.failure;
     }
   }
   const byTarget = options.targets.length > 0;

@@ -95,6 +95,8 @@ export class Fleet {
   private readonly vaultAddressed = new Set<string>();
   /** Devices already told as needs_attention by a credential operation. */
   private readonly flagged = new Set<string>();
+  /** The error code the last operation on a device's password failed with (until one succeeds). */
+  private readonly failures = new Map<string, string>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopHooks: (() => void)[] = [];
   private stopped = false;
@@ -133,6 +135,7 @@ export class Fleet {
     this.gate = new SightingGate({
       known: (serial) => this.knownAddress(serial),
       believesInactive: (serial) => this.monitor.get(serial)?.state === 'inactive',
+      believesOffline: (serial) => this.monitor.get(serial)?.state === 'offline',
       poll: (serial, address) => this.poller.check({ serial, address }),
       fingerprintAt: (host, port) => readCertificateFingerprint({ host, port }),
       clock: options.clock,
@@ -194,9 +197,20 @@ export class Fleet {
 
   /**
    * What an operation on the device's password concluded (rotation, verify, reconcile): a
-   * password that opened it says it is active; a record marked needs_attention is told as such.
+   * password that opened it says it is active; a record marked needs_attention is told as such;
+   * a failure is remembered by its error code (`evidence.reason`) until an operation succeeds.
    */
-  reportCredentialResult(serial: string, result: 'verified' | 'needs_attention', evidence: Evidence): void {
+  reportCredentialResult(
+    serial: string,
+    result: 'verified' | 'needs_attention' | 'failed',
+    evidence: Evidence,
+  ): void {
+    if (result === 'failed') {
+      this.failures.set(serial, typeof evidence.reason === 'string' ? evidence.reason : 'HIK_ERR');
+      this.notify();
+      return;
+    }
+    this.failures.delete(serial);
     if (result === 'verified') {
       this.flagged.delete(serial);
       this.monitor.observe(serial, { kind: 'verification', result: 'ok' });
@@ -205,6 +219,20 @@ export class Fleet {
       this.flagged.add(serial);
       this.monitor.observe(serial, { kind: 'needsAttention', evidence });
     }
+    this.notify();
+  }
+
+  /**
+   * The error code the last rotation, verify or reconcile of the device failed with (e.g.
+   * `HIK_ERR_CERT_CHANGED`, which its owner may answer by re-pinning), or null.
+   */
+  lastFailure(serial: string): string | null {
+    return this.failures.get(serial) ?? null;
+  }
+
+  /** The owner trusted the device's new certificate (lib/rotation/repin-certificate.ts). */
+  certificateRepinned(serial: string): void {
+    if (this.failures.get(serial) === 'HIK_ERR_CERT_CHANGED') this.failures.delete(serial);
     this.notify();
   }
 

@@ -11,12 +11,18 @@
  *   still answers, it is `spoofing_suspected`; if it is silent (a reset device may come back
  *   elsewhere, with a new certificate), only an `inactive` claim is let in, unconfirmed: it
  *   raises the alarm but never starts a re-claim.
+ * - a device with two interfaces on one segment speaks from both: when the other address presents
+ *   the pinned certificate and the known address still does too, the other address becomes a
+ *   second known address (sightings from either are at home; the poll stays where it is) instead
+ *   of a move, so the device does not flip between them. While the device is held offline, a
+ *   sighting from a second address is checked as a move again.
  *
  * Nothing here sends a credential, and after a spoofing verdict the serial's SADP claims are
  * ignored for a while (the regular poll still watches it), so a flood is one alert, not a storm.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { trace } from '../diagnostics';
 import { HikError } from '../errors';
 import { normaliseFingerprint } from '../isapi/pinned-connector';
 import type { SadpDevice } from '../sadp/sadp-device';
@@ -41,6 +47,8 @@ export interface SightingGateOptions {
   known: (serial: string) => KnownAddress | null;
   /** Whether the monitor currently holds the device for inactive. */
   believesInactive: (serial: string) => boolean;
+  /** Whether the monitor holds the device offline (its known address stopped answering polls). */
+  believesOffline?: (serial: string) => boolean;
   /** The free activateStatus poll: true/false/null, or the error it failed with. */
   poll: (serial: string, address: PollAddress) => Promise<boolean | null | Error>;
   /** The SHA-256 fingerprint of the certificate presented at host:port (typed errors). */
@@ -58,6 +66,11 @@ export class SightingGate {
   private readonly checking = new Set<string>();
   private readonly distrustedUntil = new Map<string, number>();
   private readonly resolved = new Map<string, { addresses: string[]; until: number }>();
+  /**
+   * Second addresses of a device, each proven by the pinned certificate while the known address
+   * presented it too; valid only for that known address and that pin (a move or a re-pin forgets).
+   */
+  private readonly secondAddresses = new Map<string, { home: string; pin: string; hosts: Set<string> }>();
 
   constructor(private readonly options: SightingGateOptions) {}
 
@@ -70,7 +83,10 @@ export class SightingGate {
     if (this.checking.has(serial)) return DROP;
     this.checking.add(serial);
     try {
-      const decision = (await this.isKnownAddress(device.sourceAddress, known.poll.host))
+      const atHome =
+        (await this.isKnownAddress(device.sourceAddress, known.poll.host)) ||
+        (this.isSecondAddress(device, known) && !(this.options.believesOffline?.(serial) ?? false));
+      const decision = atHome
         ? await this.fromKnownAddress(device, known)
         : await this.fromElsewhere(device, known);
       if (decision.kind === 'spoofed')
@@ -99,6 +115,11 @@ export class SightingGate {
       const port = known.poll.protocol === 'https' ? known.poll.port : 443;
       const presented = await this.options.fingerprintAt(device.sourceAddress, port).catch(typedOnly);
       if (presented && normaliseFingerprint(presented) === normaliseFingerprint(known.tlsPin)) {
+        // The same certificate at its known address too: a second interface, not a move.
+        if (await this.presentsPin(known.poll.host, port, known.tlsPin)) {
+          this.addSecondAddress(device.serial, device.sourceAddress, known.poll.host, known.tlsPin);
+          return this.fromKnownAddress(device, known);
+        }
         return {
           kind: 'moved',
           host: device.sourceAddress,
@@ -115,6 +136,27 @@ export class SightingGate {
     const answer = await this.options.poll(device.serial, known.poll);
     if (!(answer instanceof Error)) return spoofed(device, known, reason, answer);
     return device.activated === false ? unconfirmed : DROP;
+  }
+
+  private async presentsPin(host: string, port: number, pin: string): Promise<boolean> {
+    const presented = await this.options.fingerprintAt(host, port).catch(typedOnly);
+    return presented !== null && normaliseFingerprint(presented) === normaliseFingerprint(pin);
+  }
+
+  private isSecondAddress(device: SadpDevice & { serial: string }, known: KnownAddress): boolean {
+    const entry = this.secondAddresses.get(device.serial);
+    if (!entry || entry.home !== known.poll.host || entry.pin !== known.tlsPin) return false;
+    return entry.hosts.has(device.sourceAddress);
+  }
+
+  private addSecondAddress(serial: string, host: string, home: string, pin: string): void {
+    let entry = this.secondAddresses.get(serial);
+    if (!entry || entry.home !== home || entry.pin !== pin) {
+      entry = { home, pin, hosts: new Set() };
+      this.secondAddresses.set(serial, entry);
+    }
+    entry.hosts.add(host);
+    trace('gate', 'second address', { serial, host, known: home });
   }
 
   /** A device configured by host name is at home at any address the name resolves to. */

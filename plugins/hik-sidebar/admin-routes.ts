@@ -1,25 +1,36 @@
 /**
  * The admin HTTP endpoints of hik guard, all under `<httpAdminRoot>/hik-guard/` and all behind
  * `RED.auth.needsPermission`: `hik-guard.read` to look, `hik-guard.write` to act (scan, rotate,
- * verify, re-claim, test a connection), `hik-guard.reveal` to read a password from the vault. With
- * `adminAuth` on, anonymous requests get 401 like every other admin route. Answers carry error
- * codes, never secrets; the one exception is reveal, which is never cached and never logged.
+ * verify, re-claim, trust a new certificate, test a connection), `hik-guard.reveal` to read a
+ * password from the vault. With `adminAuth` on, anonymous requests get 401 like every other admin
+ * route. Answers carry error codes, never secrets; the one exception is reveal, which is never
+ * cached and never logged.
  *
  * Rotate now and Verify ask the fleet, which asks the device's hik-credentials node, and answer
  * with its result (waiting at most ANSWER_TIMEOUT_MS; after that 202, and the work goes on);
  * re-claim goes to the fleet too and answers with its outcome, or 409 with the reason it was refused.
+ * Re-pin ("Trust the new certificate") answers the pinned and the presented fingerprints, and pins
+ * the presented one only when the request confirms exactly it (lib/rotation/repin-certificate.ts).
  */
 import type { Request, Response } from 'express';
 import type { NodeAPI } from 'node-red';
-import { HikError, ReclaimRefusedError } from '../../lib/errors';
+import {
+  CertificateNotConfirmedError,
+  HikError,
+  InvalidArgumentError,
+  ReclaimRefusedError,
+  VaultRecordMissingError,
+} from '../../lib/errors';
 import { probeHomeAssistant } from '../../lib/homeassistant/ha-probe';
 import { probeConnection } from '../../lib/isapi/connection-probe';
+import type { DeviceAddress } from '../../lib/rotation/device-connection';
+import { repinCertificate } from '../../lib/rotation/repin-certificate';
 import { sharedDiscoveries, sharedLoginGuard } from '../../lib/runtime';
 import { isValidHost, parsePort } from '../../nodes/shared/device-settings';
 import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
 import { errorCode } from '../../nodes/shared/node-kit';
 import { openNodeRedVault } from '../../nodes/shared/vault-access';
-import { fleetSnapshot } from './fleet-source';
+import { deployedDevices, fleetSnapshot } from './fleet-source';
 
 export const PERMISSIONS = {
   read: 'hik-guard.read',
@@ -130,6 +141,42 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
     }),
   );
 
+  // Without `fingerprint` only looks; with it, pins it if the device presents exactly that one now.
+  app.post(
+    '/hik-guard/devices/:serial/repin',
+    RED.auth.needsPermission(write),
+    guarded(async (req, res) => {
+      const serial = String(req.params.serial);
+      const { fingerprint } = (req.body ?? {}) as { fingerprint?: unknown };
+      if (fingerprint !== undefined && typeof fingerprint !== 'string') {
+        res.status(400).json({ problem: 'HIK_ERR_INVALID_ARGUMENT' });
+        return;
+      }
+      const vault = await openNodeRedVault(RED);
+      try {
+        const outcome = await repinCertificate({
+          vault,
+          serial,
+          address: configuredAddress(RED, serial),
+          confirm: fingerprint,
+        });
+        if (outcome.result === 'repinned') {
+          (await openNodeRedFleet(RED)).fleet.certificateRepinned(serial);
+          RED.log.info(`hik-guard: trusted the new TLS certificate of ${serial} (${outcome.presented})`);
+        }
+        res.json(outcome);
+      } catch (err) {
+        if (err instanceof VaultRecordMissingError) res.status(404).json({ problem: 'not_in_vault' });
+        else if (err instanceof CertificateNotConfirmedError)
+          res.status(409).json({ problem: err.code, presented: err.presentedFingerprint });
+        else if (err instanceof InvalidArgumentError) res.status(400).json({ problem: err.code });
+        else throw err;
+      } finally {
+        publishFleet();
+      }
+    }),
+  );
+
   app.post(
     '/hik-guard/devices/:serial/reveal',
     RED.auth.needsPermission(reveal),
@@ -202,6 +249,14 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
       }
     }),
   );
+}
+
+/** The HTTPS address a deployed hik-device node gives the device, else undefined (the vault's). */
+function configuredAddress(RED: NodeAPI, serial: string): DeviceAddress | undefined {
+  const device = deployedDevices(RED).find(
+    ({ settings }) => settings.serial === serial && settings.protocol === 'https',
+  );
+  return device && { host: device.settings.host, port: device.settings.port, protocol: 'https' };
 }
 
 /** What `work` resolves to, or null when it has not ended within `ms` (it goes on). */

@@ -38,10 +38,15 @@ export interface FleetRow {
   /** A `hik-credentials` node looks after it, so Rotate now and Verify can work. */
   managed: boolean;
   reclaim: ReclaimAvailability;
+  /**
+   * The error code the last rotation, verify or reconcile failed with, or null. With
+   * `HIK_ERR_CERT_CHANGED` the sidebar offers to trust the new certificate.
+   */
+  problem: string | null;
 }
 
 /** A row before the re-claim question is answered (it needs the merged state). */
-type BaseRow = Omit<FleetRow, 'reclaim'>;
+type BaseRow = Omit<FleetRow, 'reclaim' | 'problem'>;
 
 export interface ConfiguredDevice {
   id: string;
@@ -68,6 +73,8 @@ export interface FleetSources {
   polled: ReadonlySet<string>;
   /** Serials the fleet is re-claiming now. */
   reclaiming: ReadonlySet<string>;
+  /** Serial → the error code its last credential operation failed with (the fleet's `lastFailure`). */
+  failures: ReadonlyMap<string, string>;
 }
 
 function iso(ms: number | null): string | null {
@@ -111,7 +118,11 @@ function reclaimOf(row: BaseRow, sources: FleetSources): ReclaimAvailability {
 }
 
 export function buildFleetRows(sources: FleetSources): FleetRow[] {
-  return mergedRows(sources).map((row) => ({ ...row, reclaim: reclaimOf(row, sources) }));
+  return mergedRows(sources).map((row) => ({
+    ...row,
+    reclaim: reclaimOf(row, sources),
+    problem: row.serial === null ? null : (sources.failures.get(row.serial) ?? null),
+  }));
 }
 
 function mergedRows(sources: FleetSources): BaseRow[] {

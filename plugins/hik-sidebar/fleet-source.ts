@@ -1,7 +1,8 @@
 /**
  * What the Node-RED runtime knows about devices, gathered for the sidebar: deployed `hik-device`
  * nodes, the vault (metadata only), every running discovery and the runtime's fleet (state, next
- * rotation, who rotates each device, which devices it polls itself and which it is re-claiming).
+ * rotation, who rotates each device, which devices it polls itself and which it is re-claiming,
+ * what the last operation on a device's password failed with).
  */
 import type { NodeAPI, NodeDef } from 'node-red';
 import { HikError } from '../../lib/errors';
@@ -9,6 +10,7 @@ import { sharedDiscoveries } from '../../lib/runtime';
 import { readDeviceSettings } from '../../nodes/shared/device-settings';
 import { openNodeRedFleet } from '../../nodes/shared/fleet-access';
 import { hikDeviceMigrations, migrate } from '../../nodes/shared/migrations';
+import type { HikDeviceSettings } from '../../nodes/shared/types';
 import { buildFleetRows, type ConfiguredDevice, type FleetRow } from './fleet-rows';
 
 export interface FleetSnapshot {
@@ -38,26 +40,42 @@ function readOrNull<T>(read: () => T): T | null {
   }
 }
 
-function configuredDevices(RED: NodeAPI): ConfiguredDevice[] {
+/** The usable deployed `hik-device` nodes, with their settings. */
+export function deployedDevices(RED: NodeAPI): { id: string; settings: HikDeviceSettings }[] {
   return deployed(RED, 'hik-device').flatMap((def) => {
     const result = readOrNull(() => readDeviceSettings(migrate(def, hikDeviceMigrations)));
-    if (!result?.ok) return [];
-    const s = result.settings;
-    return [{ id: def.id, name: s.name, host: s.host, port: s.port, serial: s.serial }];
+    return result?.ok ? [{ id: def.id, settings: result.settings }] : [];
   });
+}
+
+function configuredDevices(RED: NodeAPI): ConfiguredDevice[] {
+  return deployedDevices(RED).map(({ id, settings: s }) => ({
+    id,
+    name: s.name,
+    host: s.host,
+    port: s.port,
+    serial: s.serial,
+  }));
 }
 
 export async function fleetSnapshot(RED: NodeAPI): Promise<FleetSnapshot> {
   const { fleet, vaultProblem } = await openNodeRedFleet(RED);
   const discoveries = sharedDiscoveries();
   const polled = fleet.monitor.pollTargets().map((t) => t.serial);
+  const monitored = fleet.rows();
   const devices = buildFleetRows({
     configured: configuredDevices(RED),
     records: fleet.vault?.list() ?? [],
     discovered: discoveries.sightings(),
-    monitored: fleet.rows(),
+    monitored,
     polled: new Set(polled),
     reclaiming: new Set(polled.filter((serial) => fleet.monitor.isReclaiming(serial))),
+    failures: new Map(
+      monitored.flatMap((row) => {
+        const code = fleet.lastFailure(row.serial);
+        return code === null ? [] : [[row.serial, code] as const];
+      }),
+    ),
   });
   return { devices, vaultProblem: vaultProblem?.code ?? null, discovering: discoveries.size };
 }

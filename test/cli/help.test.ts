@@ -73,7 +73,7 @@ describe('hik-guard help', () => {
   for (const [args, message] of [
     [['status'], /^hik-guard status: --host is required$/],
     [['discover', '--timeout', 'soon'], /^hik-guard discover: --timeout must be/],
-    [['vault'], /^hik-guard vault: which one: list, show or export\?$/],
+    [['vault'], /^hik-guard vault: which one: list, show, export or repin\?$/],
     [['watch', '--interval', '0'], /^hik-guard watch: --interval must be/],
     [['activate', '--host', 'x'], /^hik-guard activate: --vault FILE is required$/],
     [['reconcile', '--bogus'], /^hik-guard reconcile: Unknown option '--bogus'/],

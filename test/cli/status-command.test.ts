@@ -159,8 +159,12 @@ describe('hik-guard status', function () {
     const changed = await runCli(statusArgs(device, '--https', '--json', '--fingerprint', fingerprint), {
       HIK_PW: ADMIN_PASSWORD,
     });
-    assert.equal(changed.code, 6);
-    assert.equal((JSON.parse(changed.stdout) as { error: string }).error, 'certificate_changed');
+    assert.equal(changed.code, 9, 'a changed certificate has its own exit code');
+    const body = JSON.parse(changed.stdout) as { error: string; fingerprint: string; pinned: string };
+    assert.equal(body.error, 'certificate_changed');
+    assert.equal(body.pinned, fingerprint);
+    assert.match(body.fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+    assert.notEqual(body.fingerprint, fingerprint);
     assert.equal(device.counters.requests, before);
   });
 

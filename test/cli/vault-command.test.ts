@@ -84,7 +84,7 @@ describe('hik-guard vault', function () {
     const run = await runCli(['vault', 'list', '--vault', file]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^SERIAL\s+USER\s+STATE/);
-    assert.match(run.stdout, new RegExp(`^${CAM2}\\s+admin\\s+ok\\s+never\\s+-$`, 'm'));
+    assert.match(run.stdout, new RegExp(`^${CAM2}\\s+admin\\s+ok\\s+never\\s+-\\s+-$`, 'm'));
     assertNoPassword(run);
   });
 
@@ -100,6 +100,7 @@ describe('hik-guard vault', function () {
       'state',
       'lastRotation',
       'pending',
+      'tlsPin',
     ]);
     assert.equal(shown.password, CANARY);
     assert.deepEqual(shown.previous, [{ password: 'first-pw', until: '2025-03-01T10:00:00.000Z' }]);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import hikDevice = require('../../nodes/hik-device/hik-device');
 import type { SimDevice } from '../../sim';
 import { helper } from '../support/node-red';
 import { SimHarness } from '../support/sim-devices';
+import { loadSimCertificate } from '../../sim/tls-certificates';
 
 const hikCredentials = withCatalog(hikCredentialsNode, 'hik-credentials');
 
@@ -339,6 +341,78 @@ describe('hik-credentials node', function () {
     const seen = JSON.stringify([messages, statuses, helper.log().args]);
     assert.ok(seen.includes('HIK_ERR'), 'the failures were reported');
     assert.ok(!seen.includes(CANARY), 'the canary leaked');
+  });
+
+  it('repin: a changed certificate is shown with the pinned one, and trusted only with its fingerprint', async () => {
+    const camera = await sim.device({ adminPassword: CANARY, certificate: 'a' }, true);
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    const node = helper.getNode('creds');
+    const ask = async (msg: Record<string, unknown>): Promise<Message> => {
+      const received = nextMessages('out', 1);
+      node.receive(msg);
+      const [message] = await received;
+      assert.ok(message);
+      return message;
+    };
+    assert.equal((await ask({ topic: 'verify' })).payload.result, 'verified');
+    const [runtimeFleet] = await sharedFleets().all();
+    assert.ok(runtimeFleet);
+    const serial = camera.serialNumber;
+    const pinned = new X509Certificate(loadSimCertificate('a').cert).fingerprint256;
+    const presented = new X509Certificate(loadSimCertificate('b').cert).fingerprint256;
+
+    camera.useCertificate('b');
+    const refused = await ask({ topic: 'rotate' });
+    assert.deepEqual([refused.payload.result, refused.payload.reason], ['failed', 'HIK_ERR_CERT_CHANGED']);
+    assert.equal(runtimeFleet.lastFailure(serial), 'HIK_ERR_CERT_CHANGED', 'the sidebar learns it');
+
+    const look = await ask({ topic: 'repin', payload: { serial } });
+    assert.equal(look.topic, 'repin');
+    assert.deepEqual(look.payload, {
+      serial,
+      name: 'cam device',
+      result: 'confirmation_needed',
+      pinned,
+      presented,
+    });
+
+    // Another fingerprint than the one presented now: an error, nothing pinned.
+    const other = new X509Certificate(loadSimCertificate('c').cert).fingerprint256;
+    node.receive({ topic: 'repin', payload: { serial, fingerprint: other } });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(statusSpy('creds').calledWithMatch({ fill: 'red', text: 'errors.HIK_ERR_CERT_NOT_CONFIRMED' }));
+
+    const trusted = await ask({ topic: 'repin', payload: { serial, fingerprint: presented } });
+    assert.equal(trusted.payload.result, 'repinned');
+    assert.equal(runtimeFleet.lastFailure(serial), null);
+    assert.equal((await ask({ topic: 'rotate' })).payload.result, 'rotated');
+    assert.equal(camera.counters.failedLogins, 0);
+    await helper.unload();
+    assert.equal((await vaultRecord(serial))?.tlsPin, presented);
+  });
+
+  it('repin needs the serial of one of its devices', async () => {
+    const camera = await sim.device({ adminPassword: CANARY }, true);
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    const started = nextMessages('out', 1);
+    helper.getNode('creds').receive({ topic: 'status' });
+    await started; // enrolled
+    const before = camera.counters.requests;
+    for (const payload of [{}, { serial: 'NOPE' }, { serial: camera.serialNumber, fingerprint: 42 }]) {
+      helper.getNode('creds').receive({ topic: 'repin', payload });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const invalid = statusSpy('creds').args.filter(
+      ([status]) => (status as { text?: string }).text === 'errors.HIK_ERR_INVALID_ARGUMENT',
+    );
+    assert.equal(invalid.length, 3);
+    assert.equal(camera.counters.requests, before);
   });
 
   it('stays idle with one warning when its configuration is unusable', async () => {

@@ -48,6 +48,7 @@ function sources(partial: Partial<FleetSources>): FleetSources {
     monitored: [],
     polled: new Set(),
     reclaiming: new Set(),
+    failures: new Map(),
     ...partial,
   };
 }
@@ -121,6 +122,7 @@ describe('sidebar fleet rows', () => {
         configId: 'd1',
         managed: true,
         reclaim: 'not_inactive',
+        problem: null,
       },
     ]);
   });
@@ -204,6 +206,23 @@ describe('sidebar fleet rows', () => {
     assert.deepEqual(
       rows.map((r) => [r.serial, r.activation, r.managed]),
       [['SN7', 'active', true]],
+    );
+  });
+
+  it('carries the code the last credential operation failed with, so a changed certificate can be trusted', () => {
+    const rows = buildFleetRows(
+      sources({
+        records: [record, { ...record, serial: 'SN2' }],
+        monitored: [fleetRow('SN1', 'active'), fleetRow('SN2', 'active')],
+        failures: new Map([['SN1', 'HIK_ERR_CERT_CHANGED']]),
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.serial, r.problem]),
+      [
+        ['SN1', 'HIK_ERR_CERT_CHANGED'],
+        ['SN2', null],
+      ],
     );
   });
 });

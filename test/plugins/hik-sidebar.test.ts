@@ -154,6 +154,7 @@ describe('hik-sidebar plugin (real Node-RED, adminAuth)', function () {
       [`/hik-guard/devices/${serial}/verify`, 'POST'],
       [`/hik-guard/devices/${serial}/reclaim`, 'POST'],
       [`/hik-guard/devices/${serial}/reveal`, 'POST'],
+      [`/hik-guard/devices/${serial}/repin`, 'POST'],
       ['/hik-guard/test/device', 'POST'],
       ['/hik-guard/test/homeassistant', 'POST'],
     ];

@@ -196,6 +196,72 @@ describe('SADP spoofing: a datagram alone never sends a credential or moves a de
     assert.equal(w.monitor.get(SERIAL)?.state, 'active');
   });
 
+  it('a device with two interfaces on one segment keeps both addresses once both show the pinned certificate: no flip-flop, polls stay home', async () => {
+    const camera = await enrolledCamera();
+    // Its second interface: the same device (same serial, same certificate) on another address.
+    const second = await device(NEW_HOST, true, { certificate: 'a' }, camera.port!);
+    const w = await startWatch();
+
+    for (let i = 0; i < 3; i += 1) {
+      w.observeSadp(helloOf(second, NEW_HOST), 'hello');
+      await w.settled();
+      w.observeSadp(helloOf(camera, REAL_HOST), 'hello');
+      await w.settled();
+    }
+
+    assert.deepEqual(
+      changes.filter((c) => c.event === 'address_changed'),
+      [],
+      'no address_changed either way',
+    );
+    assert.deepEqual(spoofingEvents(), []);
+    assert.equal(w.monitor.get(SERIAL)?.poll?.host, REAL_HOST, 'polled where it is known');
+    assert.equal(vault.get(SERIAL)?.host, REAL_HOST, 'the vault keeps its address');
+    await w.pollNow();
+    assert.equal(camera.counters.requestsByPath.get('GET /SDK/activateStatus'), 1);
+    assert.equal(second.counters.requests, 0, 'the second address proved itself by handshakes alone');
+    assert.equal(w.monitor.get(SERIAL)?.state, 'active');
+
+    // The second address is at home now: a forged "inactive" from it is checked at the known one.
+    const fake = new SimDevice({ adminPassword: null, serialNumber: SERIAL });
+    w.observeSadp(helloOf(fake, NEW_HOST), 'hello');
+    await w.settled();
+    assert.deepEqual(
+      spoofingEvents().map((c) => [c.evidence.reason, c.evidence.knownIp]),
+      [['contradicted_by_device', REAL_HOST]],
+    );
+    assert.ok(!changes.some((c) => c.to === 'inactive'));
+    assert.equal(camera.counters.authenticatedRequests + second.counters.authenticatedRequests, 0);
+    assert.deepEqual(errors, []);
+  });
+
+  it('a second address takes over the poll only once the known address is held offline', async () => {
+    const camera = await enrolledCamera();
+    const second = await device(NEW_HOST, true, { certificate: 'a' }, camera.port!);
+    const w = await startWatch();
+    w.observeSadp(helloOf(second, NEW_HOST), 'hello');
+    await w.settled();
+    assert.equal(w.monitor.get(SERIAL)?.poll?.host, REAL_HOST);
+
+    // The interface at the known address goes away: polls fail until the device is offline.
+    await camera.close();
+    for (let i = 0; i < 3; i += 1) await w.pollNow();
+    assert.equal(w.monitor.get(SERIAL)?.state, 'offline');
+    w.observeSadp(helloOf(second, NEW_HOST), 'hello');
+    await w.settled();
+
+    const moves = changes.filter((c) => c.event === 'address_changed');
+    assert.deepEqual(
+      moves.map((c) => [c.evidence.ipBefore, c.evidence.ip]),
+      [[REAL_HOST, NEW_HOST]],
+    );
+    assert.equal(w.monitor.get(SERIAL)?.poll?.host, NEW_HOST);
+    await w.pollNow();
+    assert.equal(second.counters.requestsByPath.get('GET /SDK/activateStatus'), 1);
+    assert.equal(w.monitor.get(SERIAL)?.state, 'active');
+    assert.deepEqual(spoofingEvents(), []);
+  });
+
   it('a device configured by host name is at home at the addresses the name resolves to', async () => {
     const camera = await device('127.0.0.1', false, {});
     const w = await startWatch();
