@@ -486,7 +486,10 @@ describe('the editor in Chromium', function () {
 
     await page.evaluate(() => RED.editor.editConfig('', 'hik-mqtt', '_ADD_'));
     await page.locator('#node-config-input-url').fill('mqtts://homeassistant.local:8883');
-    await page.locator('#node-config-input-allowActions').check();
+    // A DOM click: Node-RED 5's tray may still be sliding in, where a pointer click can miss.
+    const allow = page.locator('#node-config-input-allowActions');
+    await allow.evaluate((box) => (box as HTMLInputElement).click());
+    assert.equal(await allow.isChecked(), true);
     await check('hik-mqtt');
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
