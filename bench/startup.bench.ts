@@ -21,7 +21,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_NAME, snapshotPackage } from './support/package-snapshot';
 import { isolate } from './support/private-network';
-import { median, readProcCpu, readProcMemory, spread, type ProcCpu, type ProcMemory } from './support/proc-stats';
+import {
+  median,
+  readProcCpu,
+  readProcMemory,
+  spread,
+  type ProcCpu,
+  type ProcMemory,
+} from './support/proc-stats';
 
 const PAIRS = Number(process.env.HIK_BENCH_STARTUP_PAIRS ?? 12);
 const SETTLE_MS = Number(process.env.HIK_BENCH_STARTUP_SETTLE_MS ?? 1000);
@@ -124,7 +131,9 @@ async function checkLoaded(variant: Variant, red: Started): Promise<void> {
   const ours = nodes.filter((n) => n.module === PACKAGE_NAME);
   const expected = variant === 'package';
   if (ours.length > 0 !== expected || ours.some((n) => n.err !== undefined || !n.enabled)) {
-    throw new Error(`${PACKAGE_NAME} ${expected ? 'not loaded' : 'loaded'} (${JSON.stringify(ours)}):\n${red.output()}`);
+    throw new Error(
+      `${PACKAGE_NAME} ${expected ? 'not loaded' : 'loaded'} (${JSON.stringify(ours)}):\n${red.output()}`,
+    );
   }
 }
 
@@ -173,6 +182,7 @@ function report(starts: Start[]): void {
     [`CPU incl. ${SETTLE_MS} ms settle, ms`, (s) => s.settled.threadsMs, 0],
     ['peak RSS (VmHWM), MB', (s) => s.memory.peakMb, 1],
     ['RSS after settle, MB', (s) => s.memory.rssMb, 1],
+    ['own memory (RssAnon) after settle, MB', (s) => s.memory.anonMb, 1],
     ['wall time to ready, ms', (s) => s.readyMs, 0],
   ];
   console.log(`\n${pairs.length} pairs; median [middle half]`);
@@ -192,8 +202,11 @@ async function main(): Promise<void> {
   const parent = mkdtempSync(join(tmpdir(), 'hik-bench-startup-'));
   try {
     const pkg = snapshotPackage(parent);
+    const nodeRed = JSON.parse(readFileSync(require.resolve('node-red/package.json'), 'utf8')) as {
+      version: string;
+    };
     console.log(
-      `Start-up cost, Node-RED ${(require('node-red/package.json') as { version: string }).version} on Node ${process.version}, ` +
+      `Start-up cost, Node-RED ${nodeRed.version} on Node ${process.version}, ` +
         `${PAIRS} pairs + 1 warm-up pair, settle ${SETTLE_MS} ms`,
     );
     const starts: Start[] = [];

@@ -17,10 +17,12 @@
  * (rounds per window, 3), HIK_BENCH_WATCH_REPEATS (1; the order of the processes alternates),
  * HIK_BENCH_WATCH_PROFILE=<dir>: the watch runs with --cpu-prof into <dir> and writes a heap
  * snapshot there at the end of its window (its figures then include the profiler's cost),
+ * HIK_BENCH_WATCH_NODE_FLAGS: more node flags for the watch (e.g. `--trace-gc`; its other output
+ * lines go to HIK_BENCH_WATCH_LOG when set), HIK_BENCH_WATCH_KINDS (default `watch,loop,idle`),
  * HIK_BENCH_PACKAGE_ROOT (another built tree; see bench/support/package-snapshot.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,7 +35,10 @@ const DEVICES = Number(process.env.HIK_BENCH_WATCH_DEVICES ?? 1000);
 const INTERVAL_MS = Number(process.env.HIK_BENCH_WATCH_INTERVAL_S ?? 60) * 1000;
 const ROUNDS = Number(process.env.HIK_BENCH_WATCH_ROUNDS ?? 3);
 const REPEATS = Number(process.env.HIK_BENCH_WATCH_REPEATS ?? 1);
+const KINDS = (process.env.HIK_BENCH_WATCH_KINDS ?? 'watch,loop,idle').split(',');
 const PROFILE_DIR = process.env.HIK_BENCH_WATCH_PROFILE;
+const NODE_FLAGS = (process.env.HIK_BENCH_WATCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const LOG = process.env.HIK_BENCH_WATCH_LOG;
 const IDLE_WINDOW_MS = 60_000;
 
 type Kind = 'watch' | 'loop' | 'idle';
@@ -44,6 +49,8 @@ interface Figures {
   wallMs: number;
   rssMedianMb: number;
   rssMaxMb: number;
+  /** RssAnon (the process's own pages, the node binary's left out), median in the window. */
+  anonMedianMb: number;
   /** VmHWM at the end of the window: the peak of the whole life, start-up included. */
   peakMb: number;
   note: string;
@@ -80,14 +87,25 @@ function lines(child: ChildProcess & { stdout: NodeJS.ReadableStream }): Lines {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** CPU and memory of `pid` from `startAt` (epoch ms) for `windowMs`, RSS sampled every second. */
-async function measureWindow(pid: number, startAt: number, windowMs: number): Promise<Omit<Figures, 'kind' | 'note'>> {
+async function measureWindow(
+  pid: number,
+  startAt: number,
+  windowMs: number,
+): Promise<Omit<Figures, 'kind' | 'note'>> {
   await sleep(Math.max(0, startAt - Date.now()));
   const started = performance.now();
   const cpu = readProcCpu(pid).threadsMs;
-  const samples: number[] = [readProcMemory(pid).rssMb];
+  const samples: number[] = [];
+  const anon: number[] = [];
+  const sample = (): void => {
+    const memory = readProcMemory(pid);
+    samples.push(memory.rssMb);
+    anon.push(memory.anonMb);
+  };
+  sample();
   while (performance.now() - started < windowMs) {
     await sleep(Math.min(1_000, windowMs - (performance.now() - started)));
-    samples.push(readProcMemory(pid).rssMb);
+    sample();
   }
   const cpuMs = readProcCpu(pid).threadsMs - cpu;
   const wallMs = performance.now() - started;
@@ -96,6 +114,7 @@ async function measureWindow(pid: number, startAt: number, windowMs: number): Pr
     wallMs,
     rssMedianMb: median(samples),
     rssMaxMb: Math.max(...samples),
+    anonMedianMb: median(anon),
     peakMb: readProcMemory(pid).peakMb,
   };
 }
@@ -149,6 +168,7 @@ async function runWatch(pkg: string, fleet: Fleet, work: string): Promise<Figure
     process.execPath,
     [
       ...profile,
+      ...NODE_FLAGS,
       join(pkg, 'dist', 'cli', 'hik-guard.js'),
       'watch',
       '--interface',
@@ -170,6 +190,10 @@ async function runWatch(pkg: string, fleet: Fleet, work: string): Promise<Figure
   let changes = 0;
   const out = lines(child);
   out.onLine((line) => {
+    if (!line.startsWith('{')) {
+      if (LOG) appendFileSync(LOG, `${line}\n`);
+      return;
+    }
     const change = JSON.parse(line) as { serial: string; to: string; kind: string };
     if (windowOpen) changes += 1;
     if (change.kind === 'transition' && change.to === 'active') found.add(change.serial);
@@ -234,8 +258,10 @@ async function runFloor(kind: 'loop' | 'idle', fleet: Fleet, work: string): Prom
 function report(all: Figures[]): void {
   const pct = (f: Figures): number => (f.cpuMs / f.wallMs) * 100;
   const of = (kind: Kind): Figures[] => all.filter((f) => f.kind === kind);
-  console.log('\n| process | CPU, % of one core | CPU per poll round, ms | RSS in window, median / max MB | peak RSS (VmHWM), MB |');
-  console.log('| --- | --- | --- | --- | --- |');
+  console.log(
+    '\n| process | CPU, % of one core | CPU per poll round, ms | RSS in window, median / max MB | own (RssAnon) median, MB | peak RSS (VmHWM), MB |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- |');
   for (const kind of ['watch', 'loop', 'idle'] as const) {
     const figures = of(kind);
     if (figures.length === 0) continue;
@@ -243,7 +269,7 @@ function report(all: Figures[]): void {
     console.log(
       `| ${kind} | ${median(figures.map(pct)).toFixed(3)} | ${perRound} | ` +
         `${median(figures.map((f) => f.rssMedianMb)).toFixed(1)} / ${median(figures.map((f) => f.rssMaxMb)).toFixed(1)} | ` +
-        `${median(figures.map((f) => f.peakMb)).toFixed(1)} |`,
+        `${median(figures.map((f) => f.anonMedianMb)).toFixed(1)} | ${median(figures.map((f) => f.peakMb)).toFixed(1)} |`,
     );
   }
   const watch = of('watch');
@@ -274,12 +300,14 @@ async function main(): Promise<void> {
     const pkg = snapshotPackage(work);
     for (let repeat = 0; repeat < REPEATS; repeat++) {
       const order: Kind[] = repeat % 2 === 0 ? ['watch', 'loop', 'idle'] : ['loop', 'idle', 'watch'];
-      for (const kind of order) {
-        const figures = kind === 'watch' ? await runWatch(pkg, fleet, work) : await runFloor(kind, fleet, work);
+      for (const kind of order.filter((k) => KINDS.includes(k))) {
+        const figures =
+          kind === 'watch' ? await runWatch(pkg, fleet, work) : await runFloor(kind, fleet, work);
         all.push(figures);
         console.log(
           `${kind}: CPU ${figures.cpuMs.toFixed(0)} ms over ${(figures.wallMs / 1000).toFixed(0)} s ` +
-            `(${((figures.cpuMs / figures.wallMs) * 100).toFixed(3)} %), RSS median ${figures.rssMedianMb.toFixed(1)} MB, ` +
+            `(${((figures.cpuMs / figures.wallMs) * 100).toFixed(3)} %), RSS median ${figures.rssMedianMb.toFixed(1)} MB ` +
+            `(own ${figures.anonMedianMb.toFixed(1)} MB), ` +
             `max ${figures.rssMaxMb.toFixed(1)} MB, VmHWM ${figures.peakMb.toFixed(1)} MB — ${figures.note}`,
         );
       }

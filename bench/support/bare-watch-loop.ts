@@ -104,7 +104,8 @@ async function loop(targets: readonly Target[], intervalMs: number): Promise<voi
     let answers = 0;
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
-        for (let target = queue.shift(); target; target = queue.shift()) if (await pollOne(target)) answers += 1;
+        for (let target = queue.shift(); target; target = queue.shift())
+          if (await pollOne(target)) answers += 1;
       }),
     );
     await new Promise((resolve) => setTimeout(resolve, WINDOW_MS));

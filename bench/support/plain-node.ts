@@ -18,10 +18,17 @@ export function plainJavaScript(tsFile: string): string {
   const known = compiled.get(tsFile);
   if (known) return known;
   const { outputText } = ts.transpileModule(readFileSync(tsFile, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
     fileName: tsFile,
   });
-  const file = join(mkdtempSync(join(tmpdir(), 'hik-bench-plain-')), basename(tsFile).replace(/\.ts$/, '.js'));
+  const file = join(
+    mkdtempSync(join(tmpdir(), 'hik-bench-plain-')),
+    basename(tsFile).replace(/\.ts$/, '.js'),
+  );
   writeFileSync(file, outputText);
   compiled.set(tsFile, file);
   return file;

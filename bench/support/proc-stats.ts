@@ -18,6 +18,12 @@ export interface ProcCpu {
 export interface ProcMemory {
   /** VmRSS, MB (MiB). */
   rssMb: number;
+  /**
+   * RssAnon, MB: the process's own memory. The rest of VmRSS is mostly the pages of the node
+   * binary it has touched (RssFile, about 34 MB for an idle node 20), shared with every other
+   * node process and given back by the kernel under pressure.
+   */
+  anonMb: number;
   /** VmHWM, the peak resident set since the process started, MB (MiB). */
   peakMb: number;
 }
@@ -41,14 +47,16 @@ export function readProcCpu(pid: number): ProcCpu {
 export function readProcMemory(pid: number): ProcMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
-  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+  return { rssMb: kb('VmRSS') / 1024, anonMb: kb('RssAnon') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
 export function median(values: readonly number[]): number {
   const sorted = values.toSorted((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   if (sorted.length === 0) return NaN;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? NaN) : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
+  return sorted.length % 2 === 1
+    ? (sorted[mid] ?? NaN)
+    : ((sorted[mid - 1] ?? NaN) + (sorted[mid] ?? NaN)) / 2;
 }
 
 /** The middle half of the values: [25th, 75th percentile], by nearest rank. */
