@@ -277,6 +277,42 @@ export class DependentUpdateError extends HikError {
   }
 }
 
+/**
+ * A consumer of a device password (go2rtc, Frigate, a recorder channel, a Home Assistant
+ * integration) said no to the new password, or answered in a way that shows it did not take it.
+ * `consumerId` names the consumer (lib/consumers/consumer.ts), never the password.
+ */
+export class ConsumerRefusedError extends HikError {
+  override readonly code: HikErrorCode = 'HIK_ERR_CONSUMER_REFUSED';
+  constructor(
+    readonly consumerId: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The consumer's password cannot be changed by machine (e.g. go2rtc or Frigate read it from an
+ * environment variable or a secrets file): it needs the user's own flow on credential_changed.
+ */
+export class ConsumerNotUpdatableError extends ConsumerRefusedError {
+  override readonly code = 'HIK_ERR_CONSUMER_NOT_UPDATABLE';
+}
+
+/** The consumer could not be reached or did not answer in time; the update is tried again later. */
+export class ConsumerUnreachableError extends HikError {
+  override readonly code = 'HIK_ERR_CONSUMER_UNREACHABLE';
+  constructor(
+    readonly consumerId: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 /** The vault key (secret) cannot decrypt this vault file; nothing was read or changed. */
 export class WrongVaultKeyError extends HikError {
   override readonly code = 'HIK_ERR_VAULT_KEY';
