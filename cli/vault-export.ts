@@ -22,7 +22,7 @@ export function recordUrl(record: VaultRecord): string {
 /**
  * The columns password managers import (Bitwarden, 1Password, KeePassXC, Chrome): one row per
  * device with its current password, plus one for a pending password (a change was interrupted,
- * so the device has one or the other).
+ * so the device has one or the other), and one per named account (the streaming account).
  */
 export function exportCsv(records: readonly VaultRecord[]): string {
   const rows = [['name', 'url', 'username', 'password', 'notes']];
@@ -33,6 +33,16 @@ export function exportCsv(records: readonly VaultRecord[]): string {
     if (r.pending) {
       const note = `password change started ${r.pending.since} and not confirmed: the device has this password or the one in "Hikvision ${r.serial}"`;
       rows.push([`Hikvision ${r.serial} (pending change)`, url, r.username, r.pending.password, note]);
+    }
+    for (const [name, account] of Object.entries(r.accounts)) {
+      const label = `Hikvision ${r.serial} (${name} account)`;
+      if (account.password !== null) {
+        rows.push([label, url, account.username, account.password, `${name} account; exported by hik-guard`]);
+      }
+      if (account.pending) {
+        const note = `${name} account change started ${account.pending.since} and not confirmed`;
+        rows.push([`${label} (pending change)`, url, account.username, account.pending.password, note]);
+      }
     }
   }
   return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
@@ -59,6 +69,7 @@ export function exportJson(records: readonly VaultRecord[], exportedAt: Date): s
     port: r.port,
     protocol: r.protocol,
     tlsPin: r.tlsPin,
+    accounts: r.accounts,
   }));
   const body = {
     format: 'hik-guard-vault-export',

@@ -21,15 +21,17 @@ import { DIR_MODE, VaultFileStore, type VaultFileSystem } from './vault-file';
 import { decodeVault, encodeVault, type DecodeResult } from './vault-format';
 import { acquireVaultLock, type VaultLock } from './vault-lock';
 import {
+  accountNameField,
   checkPatch,
   HISTORY_LIMIT,
   newRecord,
+  type AccountRecord,
   type EnrolInput,
   type RecordPatch,
   type VaultRecord,
 } from './vault-record';
 
-export type { EnrolInput, PreviousPassword, VaultRecord, VaultState } from './vault-record';
+export type { AccountRecord, EnrolInput, PreviousPassword, VaultRecord, VaultState } from './vault-record';
 export { VaultSecret } from './vault-crypto';
 
 /** The main file was damaged or missing and the vault was opened from `<file>.bak`. */
@@ -250,6 +252,99 @@ export class CredentialVault {
     }));
   }
 
+  /**
+   * Write-ahead for a named account (see AccountRecord): records `password` as its pending
+   * password and resolves once that is on disk; a new account is entered without a confirmed
+   * password. The same pending password again is a no-op; another one throws
+   * VaultPendingExistsError; a different user name for an existing account throws.
+   */
+  async writeAccountPending(
+    serial: string,
+    account: string,
+    input: { username: string; password: string },
+  ): Promise<void> {
+    const name = accountNameField(account);
+    requirePassword(input.password);
+    if (typeof input.username !== 'string' || input.username === '') {
+      throw new InvalidArgumentError('username must be a non-empty string');
+    }
+    await this.change(serial, (record, now) => {
+      const existing = record.accounts[name];
+      if (existing && existing.username !== input.username) {
+        throw new InvalidArgumentError(`the ${name} account of device ${serial} has another user name`);
+      }
+      if (existing?.pending) {
+        if (existing.pending.password === input.password) return null;
+        throw new VaultPendingExistsError(serial);
+      }
+      const pending = {
+        password: input.password,
+        since: now.toISOString(),
+        currentRejectedAt: null,
+        requestSentAt: null,
+      };
+      const entry: AccountRecord = existing
+        ? { ...existing, pending }
+        : {
+            username: input.username,
+            password: null,
+            pending,
+            previous: [],
+            userId: null,
+            lastRotation: null,
+          };
+      return { ...record, accounts: { ...record.accounts, [name]: entry } };
+    });
+  }
+
+  /** The account's change request is about to go out (see noteRequestSent). */
+  async noteAccountRequestSent(serial: string, account: string): Promise<void> {
+    await this.changeAccount(serial, account, (entry, now) =>
+      !entry.pending || entry.pending.requestSentAt
+        ? null
+        : { ...entry, pending: { ...entry.pending, requestSentAt: now.toISOString() } },
+    );
+  }
+
+  /** The device confirmed the account's pending password: it becomes current, `userId` is kept. */
+  async commitAccountPending(
+    serial: string,
+    account: string,
+    details: { userId: number; at?: Date },
+  ): Promise<void> {
+    await this.changeAccount(serial, account, (entry, now) => {
+      if (!entry.pending) throw new InvalidArgumentError(`the ${account} account has no pending password`);
+      const when = (details.at ?? now).toISOString();
+      const previous =
+        entry.password === null
+          ? entry.previous
+          : [{ password: entry.password, until: when }, ...entry.previous];
+      return {
+        ...entry,
+        password: entry.pending.password,
+        pending: null,
+        previous: previous.slice(0, HISTORY_LIMIT),
+        userId: details.userId,
+        lastRotation: entry.password === null ? entry.lastRotation : when,
+      };
+    });
+  }
+
+  /**
+   * The device did not take the account's pending password: it is dropped. An account whose
+   * creation never reached the device disappears with it.
+   */
+  async discardAccountPending(serial: string, account: string): Promise<void> {
+    await this.changeAccount(serial, account, (entry) =>
+      entry.password === null ? 'remove' : { ...entry, pending: null },
+    );
+  }
+
+  /** Forgets a named account (after it was removed from the device). */
+  async removeAccount(serial: string, account: string): Promise<void> {
+    await this.changeAccount(serial, account, () => 'remove');
+  }
+
   async update(serial: string, patch: RecordPatch): Promise<void> {
     const checked = checkPatch(patch);
     await this.change(serial, (record) =>
@@ -284,6 +379,25 @@ export class CredentialVault {
       const now = this.now();
       const next = apply(structuredClone(record), now);
       return next && { ...next, updatedAt: now.toISOString() };
+    });
+  }
+
+  /** Applies `apply` to one named account; 'remove' drops it, null writes nothing. */
+  private changeAccount(
+    serial: string,
+    account: string,
+    apply: (entry: AccountRecord, now: Date) => AccountRecord | 'remove' | null,
+  ): Promise<void> {
+    const name = accountNameField(account);
+    return this.change(serial, (record, now) => {
+      const entry = record.accounts[name];
+      if (!entry) throw new InvalidArgumentError(`device ${serial} has no ${name} account in the vault`);
+      const next = apply(entry, now);
+      if (next === null) return null;
+      const accounts = { ...record.accounts };
+      if (next === 'remove') delete accounts[name];
+      else accounts[name] = next;
+      return { ...record, accounts };
     });
   }
 
@@ -349,6 +463,15 @@ function requirePassword(password: unknown): void {
 
 /** A reason text is stored and shown; a password that slipped into it is masked. */
 function withoutSecrets(reason: string, record: VaultRecord): string {
-  const secrets = [record.password, record.pending?.password, ...record.previous.map((p) => p.password)];
+  const secrets = [
+    record.password,
+    record.pending?.password,
+    ...record.previous.map((p) => p.password),
+    ...Object.values(record.accounts).flatMap((a) => [
+      a.password,
+      a.pending?.password,
+      ...a.previous.map((p) => p.password),
+    ]),
+  ];
   return secrets.reduce<string>((text, secret) => (secret ? text.split(secret).join('***') : text), reason);
 }

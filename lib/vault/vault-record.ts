@@ -32,7 +32,29 @@ export interface VaultRecord {
   host: string | null;
   port: number | null;
   protocol: VaultProtocol | null;
+  /**
+   * Further accounts hik guard keeps on the device, by name (`streaming`): the record's own
+   * username/password is the administrator. Absent in files written before accounts existed.
+   */
+  accounts: Record<string, AccountRecord>;
   updatedAt: string;
+}
+
+/**
+ * A named account beside the administrator, with the same write-ahead slot: `pending` is set
+ * before the device is asked to create or change the account and resolved by commit, discard or
+ * reconcile, one account at a time.
+ */
+export interface AccountRecord {
+  username: string;
+  /** The password the device confirmed; null while the account's creation is unresolved. */
+  password: string | null;
+  pending: PendingPassword | null;
+  /** Newest first, at most HISTORY_LIMIT. */
+  previous: PreviousPassword[];
+  /** The device's id of the user, once seen in its user list. */
+  userId: number | null;
+  lastRotation: string | null;
 }
 
 export interface PendingPassword {
@@ -69,10 +91,23 @@ export type RecordPatch = Partial<
 export const HISTORY_LIMIT = 5;
 
 const SERIAL = /^[\x21-\x7e]{1,64}$/;
+/** Lower-case words; `admin` is the record itself and never a named account. */
+const ACCOUNT_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 const STATES: readonly string[] = ['ok', 'pending', 'needs_attention'];
 
 /** Thrown by the checks below; the message names the field, never its value. */
 class FieldError extends InvalidArgumentError {}
+
+export function isValidAccountName(value: unknown): value is string {
+  return typeof value === 'string' && ACCOUNT_NAME.test(value) && value !== 'admin';
+}
+
+export function accountNameField(value: unknown): string {
+  if (!isValidAccountName(value)) {
+    throw new FieldError("an account name is 1 to 32 lower-case letters, digits or '-', and not 'admin'");
+  }
+  return value;
+}
 
 export function isValidSerial(value: unknown): value is string {
   return typeof value === 'string' && SERIAL.test(value);
@@ -135,6 +170,7 @@ export function newRecord(input: EnrolInput, now: string): VaultRecord {
     host: textOrNull(input.host ?? null, 'host'),
     port: portOrNull(input.port ?? null),
     protocol: protocolOrNull(input.protocol ?? null),
+    accounts: {},
     updatedAt: now,
   };
 }
@@ -183,13 +219,7 @@ export function readRecord(value: unknown, expectedSerial: string): VaultRecord 
     username: text(r.username, 'username'),
     password: text(r.password, 'password'),
     pending: readPending(r.pending),
-    previous: r.previous.map((p: unknown) => {
-      const entry = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
-      return {
-        password: text(entry.password, 'previous.password'),
-        until: time(entry.until, 'previous.until'),
-      };
-    }),
+    previous: r.previous.map(readPrevious),
     tlsPin: textOrNull(r.tlsPin, 'tlsPin'),
     lastRotation: timeOrNull(r.lastRotation, 'lastRotation'),
     lastVerification: timeOrNull(r.lastVerification, 'lastVerification'),
@@ -198,7 +228,49 @@ export function readRecord(value: unknown, expectedSerial: string): VaultRecord 
     host: textOrNull(r.host, 'host'),
     port: portOrNull(r.port),
     protocol: protocolOrNull(r.protocol),
+    // Files written before named accounts existed have none.
+    accounts: readAccounts(r.accounts ?? {}),
     updatedAt: time(r.updatedAt, 'updatedAt'),
+  };
+}
+
+function readAccounts(value: unknown): Record<string, AccountRecord> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new FieldError('bad accounts');
+  const accounts: Record<string, AccountRecord> = {};
+  for (const [name, entry] of Object.entries(value as Record<string, unknown>)) {
+    accounts[accountNameField(name)] = readAccount(entry);
+  }
+  return accounts;
+}
+
+function readAccount(value: unknown): AccountRecord {
+  if (typeof value !== 'object' || value === null) throw new FieldError('bad account');
+  const a = value as Record<string, unknown>;
+  if (!Array.isArray(a.previous) || a.previous.length > HISTORY_LIMIT)
+    throw new FieldError('bad account history');
+  const userId = a.userId;
+  if (userId !== null && (typeof userId !== 'number' || !Number.isInteger(userId) || userId < 1)) {
+    throw new FieldError('account userId must be a positive integer or null');
+  }
+  const account: AccountRecord = {
+    username: text(a.username, 'account.username'),
+    password: textOrNull(a.password, 'account.password'),
+    pending: readPending(a.pending),
+    previous: a.previous.map(readPrevious),
+    userId,
+    lastRotation: timeOrNull(a.lastRotation, 'account.lastRotation'),
+  };
+  if (account.password === null && account.pending === null)
+    throw new FieldError('account holds no password');
+  return account;
+}
+
+function readPrevious(p: unknown): PreviousPassword {
+  const entry = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>;
+  return {
+    password: text(entry.password, 'previous.password'),
+    until: time(entry.until, 'previous.until'),
   };
 }
 

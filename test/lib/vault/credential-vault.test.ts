@@ -80,6 +80,7 @@ describe('CredentialVault', function () {
       lastVerification: null,
       state: 'ok',
       attentionReason: null,
+      accounts: {},
       host: '127.0.0.1',
       port: 8443,
       protocol: null,
