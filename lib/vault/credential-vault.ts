@@ -394,9 +394,8 @@ export class CredentialVault {
       if (!entry) throw new InvalidArgumentError(`device ${serial} has no ${name} account in the vault`);
       const next = apply(entry, now);
       if (next === null) return null;
-      const accounts = { ...record.accounts };
-      if (next === 'remove') delete accounts[name];
-      else accounts[name] = next;
+      const others = Object.entries(record.accounts).filter(([key]) => key !== name);
+      const accounts = Object.fromEntries(next === 'remove' ? others : [...others, [name, next]]);
       return { ...record, accounts };
     });
   }

@@ -2,13 +2,20 @@ import assert from 'node:assert/strict';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, VaultPendingExistsError } from '../../../lib/errors';
-import { CredentialVault } from '../../../lib/vault/credential-vault';
+import { CredentialVault, type AccountRecord } from '../../../lib/vault/credential-vault';
 import { CANARY, CANARY_PENDING, leaks, SHARED_SECRET, TempDirs } from './fixtures/vault-temp';
 
 const SERIAL = 'DS-2CD2386G2-IU20240201AAWRJ00000001';
 const STREAM_PASSWORD = 'canary-Str3am-a8e2';
 const STREAM_NEXT = 'canary-Str3am-next-77';
 const T0 = Date.parse('2025-03-01T10:00:00.000Z');
+
+/** The streaming account of the test device; fails the test when the vault has none. */
+function streaming(vault: CredentialVault): AccountRecord {
+  const account = vault.get(SERIAL)?.accounts.streaming;
+  assert.ok(account, 'the vault holds a streaming account');
+  return account;
+}
 
 describe('CredentialVault named accounts', function () {
   this.timeout(20_000);
@@ -43,7 +50,7 @@ describe('CredentialVault named accounts', function () {
     assert.deepEqual(record.accounts, {});
     assert.equal(record.password, CANARY);
     assert.equal(record.pending?.password, CANARY_PENDING);
-    assert.ok(record.pending?.requestSentAt);
+    assert.ok(record.pending.requestSentAt);
     // It can be written in the new shape and read back.
     await vault.writeAccountPending(SERIAL, 'streaming', {
       username: 'hikstream',
@@ -51,7 +58,7 @@ describe('CredentialVault named accounts', function () {
     });
     await vault.close();
     const again = await openVault(file);
-    assert.equal(again.get(SERIAL)?.accounts.streaming?.pending?.password, STREAM_PASSWORD);
+    assert.equal(streaming(again).pending?.password, STREAM_PASSWORD);
     assert.equal(again.get(SERIAL)?.pending?.password, CANARY_PENDING);
   });
 
@@ -61,24 +68,21 @@ describe('CredentialVault named accounts', function () {
       username: 'hikstream',
       password: STREAM_PASSWORD,
     });
-    let account = vault.get(SERIAL)?.accounts.streaming;
-    assert.equal(account?.password, null);
-    assert.equal(account?.pending?.requestSentAt, null);
+    let account = streaming(vault);
+    assert.equal(account.password, null);
+    assert.equal(account.pending?.requestSentAt, null);
     await vault.noteAccountRequestSent(SERIAL, 'streaming');
-    assert.ok(vault.get(SERIAL)?.accounts.streaming?.pending?.requestSentAt);
+    assert.ok(streaming(vault).pending?.requestSentAt);
     await vault.commitAccountPending(SERIAL, 'streaming', { userId: 3 });
-    account = vault.get(SERIAL)?.accounts.streaming;
-    assert.deepEqual(
-      { ...account, pending: account?.pending ?? null },
-      {
-        username: 'hikstream',
-        password: STREAM_PASSWORD,
-        pending: null,
-        previous: [],
-        userId: 3,
-        lastRotation: null,
-      },
-    );
+    account = streaming(vault);
+    assert.deepEqual(account, {
+      username: 'hikstream',
+      password: STREAM_PASSWORD,
+      pending: null,
+      previous: [],
+      userId: 3,
+      lastRotation: null,
+    });
     // The admin's own slot is untouched and the file holds no password in any form.
     assert.equal(vault.get(SERIAL)?.password, CANARY);
     assert.equal(vault.get(SERIAL)?.state, 'ok');
@@ -107,13 +111,13 @@ describe('CredentialVault named accounts', function () {
     assert.equal(vault.get(SERIAL)?.state, 'ok');
     assert.deepEqual(vault.pendingSerials(), []);
     await vault.commitAccountPending(SERIAL, 'streaming', { userId: 3 });
-    const account = vault.get(SERIAL)?.accounts.streaming;
-    assert.equal(account?.password, STREAM_NEXT);
+    const account = streaming(vault);
+    assert.equal(account.password, STREAM_NEXT);
     assert.deepEqual(
-      account?.previous.map((p) => p.password),
+      account.previous.map((p) => p.password),
       [STREAM_PASSWORD],
     );
-    assert.equal(account?.lastRotation, new Date(T0).toISOString());
+    assert.equal(account.lastRotation, new Date(T0).toISOString());
   });
 
   it('discarding a creation that never reached the device forgets the account; a rotation keeps it', async () => {
@@ -131,8 +135,8 @@ describe('CredentialVault named accounts', function () {
     await vault.commitAccountPending(SERIAL, 'streaming', { userId: 4 });
     await vault.writeAccountPending(SERIAL, 'streaming', { username: 'hikstream', password: STREAM_NEXT });
     await vault.discardAccountPending(SERIAL, 'streaming');
-    assert.equal(vault.get(SERIAL)?.accounts.streaming?.password, STREAM_PASSWORD);
-    assert.equal(vault.get(SERIAL)?.accounts.streaming?.pending, null);
+    assert.equal(streaming(vault).password, STREAM_PASSWORD);
+    assert.equal(streaming(vault).pending, null);
   });
 
   it("refuses 'admin' and malformed account names, and masks account passwords in a reason", async () => {
