@@ -4,8 +4,8 @@
  * address a SADP datagram claims for a managed device is checked against the certificate pinned
  * in the vault, so an unauthenticated datagram can never make us send a credential anywhere.
  */
-import { connect } from 'node:tls';
 import { DeviceTimeoutError, DeviceUnreachableError, ProtocolError } from '../errors';
+import { nodeTls } from '../heavy-dependencies';
 
 export interface CertificateProbeTarget {
   host: string;
@@ -19,7 +19,7 @@ export function readCertificateFingerprint(target: CertificateProbeTarget): Prom
   const timeoutMs = target.timeoutMs ?? 3_000;
   return new Promise((resolve, reject) => {
     // No CA vouches for a camera's self-signed certificate; the fingerprint is compared by the caller.
-    const socket = connect({ host: target.host, port: target.port, rejectUnauthorized: false });
+    const socket = nodeTls().connect({ host: target.host, port: target.port, rejectUnauthorized: false });
     const finish = (outcome: () => void): void => {
       clearTimeout(timer);
       socket.destroy();

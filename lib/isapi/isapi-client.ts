@@ -43,6 +43,11 @@ export interface IsapiClientOptions {
   requestTimeoutMs?: number;
   /** Default 256 KiB. */
   maxBodyBytes?: number;
+  /**
+   * How long the connection stays open after an exchange, ms. Default 4 s (a login is a challenge
+   * and a request); 0 closes it once answered (a poll asks one question a minute).
+   */
+  keepAliveMs?: number;
   /** Default: the process-wide guard every node and the CLI share. */
   guard?: LoginGuard;
   /** Reuse a digest nonce with an incremented nc instead of a fresh challenge. Default false. */
@@ -108,6 +113,7 @@ export class IsapiClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       maxBodyBytes: this.maxBodyBytes,
+      keepAliveMs: options.keepAliveMs,
     });
   }
 

@@ -2,7 +2,8 @@
  * The free activation poll: every `intervalMs`, `GET /SDK/activateStatus` (no authentication, so
  * no login attempt is ever spent) on each device the monitor knows an address for, a few at a
  * time so a thousand devices do not open a thousand sockets at once. One client per device is
- * kept between rounds (and replaced when its address changes) and closed on stop.
+ * kept between rounds (and replaced when its address changes) and closed on stop; its connection
+ * is not: each poll asks for the connection to be closed once it is answered.
  */
 import { DeviceUnreachableError, InvalidArgumentError } from '../errors';
 import { getActivationStatus } from '../isapi/endpoints/system';
@@ -124,6 +125,9 @@ export class ActivationPoller {
       serial,
       connectTimeoutMs: this.options.connectTimeoutMs ?? 3_000,
       requestTimeoutMs: this.options.requestTimeoutMs ?? 3_000,
+      // One question a minute: a connection kept open after it would only hold a socket on both
+      // ends (and this process's memory) until it times out, long before the next round.
+      keepAliveMs: 0,
       guard: this.options.guard,
     });
     this.clients.set(serial, { key, client });

@@ -11,7 +11,7 @@ const DATAGRAM_CANARY = 'Canary-Datagram-77b2f';
  * Run in a child (debuglog reads NODE_DEBUG once per process): against simulated devices on
  * 127.0.0.1, one digest request, one Basic request (opted in over HTTP), a wrong password and the
  * guard's refusal to send it again, and an unreadable SADP datagram. Prints, as JSON on stdout,
- * every Authorization value that went over the wire (from undici's diagnostics channel) and the
+ * every Authorization value that went over the wire (from node:http's diagnostics channel) and the
  * devices' counters.
  */
 const SCENARIO = `
@@ -21,11 +21,9 @@ const { IsapiClient } = require('./lib/isapi/isapi-client');
 const { LoginGuard } = require('./lib/isapi/login-guard');
 const { readSadpDatagram } = require('./lib/sadp/sadp-datagram');
 const sent = [];
-dc.subscribe('undici:client:sendHeaders', ({ headers }) => {
-  for (const line of String(headers).split('\\r\\n')) {
-    const m = /^authorization:\\s*(.*)$/i.exec(line);
-    if (m) sent.push(m[1]);
-  }
+dc.subscribe('http.client.request.start', ({ request }) => {
+  const authorization = request.getHeader('authorization');
+  if (authorization !== undefined) sent.push(String(authorization));
 });
 (async () => {
   const guard = new LoginGuard();
