@@ -5,12 +5,7 @@
  * the one value that stops it without scheduling another timer. So a bad token costs exactly one
  * auth attempt, and `close()` leaves no timer or socket behind.
  */
-import {
-  Connection,
-  ERR_INVALID_AUTH,
-  type HaWebSocket,
-  type MessageBase,
-} from 'home-assistant-js-websocket';
+import type { Connection, HaWebSocket, MessageBase } from 'home-assistant-js-websocket';
 import type { Dispatcher } from 'undici';
 import {
   HaAuthInvalidError,
@@ -20,6 +15,7 @@ import {
   HaTimeoutError,
   type HikError,
 } from '../errors';
+import { homeAssistantWebSocket } from '../heavy-dependencies';
 import { CappedBackoff } from './backoff';
 import { toHaError } from './ha-error';
 import { openHaSocket } from './ha-socket';
@@ -87,7 +83,10 @@ export class HaConnection {
           socket.close();
           return;
         }
-        this.connection = new Connection(socket, { setupRetry: 0, createSocket: () => this.reopen() });
+        this.connection = new (homeAssistantWebSocket().Connection)(socket, {
+          setupRetry: 0,
+          createSocket: () => this.reopen(),
+        });
         this.connection.addEventListener('ready', () => void this.onReady());
         this.connection.addEventListener('disconnected', () => {
           this.setStatus({ kind: 'connecting', attempt: 0, lastError: new HaConnectionLostError() });
@@ -154,7 +153,7 @@ export class HaConnection {
       this.fatal = toHaError(err);
       // The library compares with the bare number to stop reconnecting; an Error would not match.
       // eslint-disable-next-line @typescript-eslint/only-throw-error
-      throw ERR_INVALID_AUTH;
+      throw homeAssistantWebSocket().ERR_INVALID_AUTH;
     }
   }
 

@@ -3,7 +3,6 @@
  * `{code, message}` error objects, or with a `{type: 'result', error}` envelope for a lost
  * connection. `toHaError` turns any of them into a typed HikError so callers match on `code`.
  */
-import { ERR_CANNOT_CONNECT, ERR_CONNECTION_LOST, ERR_INVALID_AUTH } from 'home-assistant-js-websocket';
 import {
   HaAuthInvalidError,
   HaCommandError,
@@ -12,8 +11,11 @@ import {
   HikError,
   InvalidArgumentError,
 } from '../errors';
+import { homeAssistantWebSocket } from '../heavy-dependencies';
 
 function fromLibraryCode(code: number): HikError {
+  // Only the library produces these codes, so it is loaded by the time one arrives.
+  const { ERR_CANNOT_CONNECT, ERR_CONNECTION_LOST, ERR_INVALID_AUTH } = homeAssistantWebSocket();
   switch (code) {
     case ERR_CANNOT_CONNECT:
       return new HaUnreachableError('cannot connect to Home Assistant');

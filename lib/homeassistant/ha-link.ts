@@ -4,8 +4,9 @@
  * rest of hik guard uses. Status changes and delivery problems are reported to listeners; the
  * token never leaves this object.
  */
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
 import { InvalidArgumentError, type HikError } from '../errors';
+import { undici } from '../heavy-dependencies';
 import { WebSocketAlertPublisher, type AlertCommand } from './alert-publisher';
 import { CappedBackoff, type BackoffOptions } from './backoff';
 import type { EntityState } from './device-entity';
@@ -62,7 +63,7 @@ export class HaLink {
     }
     const requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
     const backoff = new CappedBackoff(options.backoff);
-    this.agent = new Agent({
+    this.agent = new (undici().Agent)({
       connect: {
         rejectUnauthorized: options.tls?.verify !== false,
         ...(options.tls?.ca ? { ca: options.tls.ca } : {}),

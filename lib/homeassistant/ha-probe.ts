@@ -4,8 +4,9 @@
  * administrator (hik guard's link needs one, see ha-connection.ts), then close. A refused token is
  * reported, never retried. The answer names a problem by code; the dialog words it.
  */
-import { Agent, type WebSocket } from 'undici';
+import type { WebSocket } from 'undici';
 import { HaCommandError, HaNotAdminError, HaTimeoutError, HaUnreachableError, HikError } from '../errors';
+import { undici } from '../heavy-dependencies';
 import { parseHaEndpoint } from './ha-endpoint';
 import { openHaSocket } from './ha-socket';
 
@@ -36,7 +37,7 @@ const CURRENT_USER_ID = 2;
 export async function probeHomeAssistant(input: HaProbeInput): Promise<HaProbeResult> {
   const { wsUrl } = parseHaEndpoint(input.url);
   const timeoutMs = input.timeoutMs ?? 5_000;
-  const dispatcher = new Agent({
+  const dispatcher = new (undici().Agent)({
     connect: {
       rejectUnauthorized: input.verifyTls ?? true,
       ...(input.ca ? { ca: input.ca } : {}),

@@ -3,7 +3,7 @@
  * for a bad or non-admin token and counts it as a failed login, so a 401 is fatal for the caller;
  * 503 means HA is stopping. Bodies are read with a cap and never logged.
  */
-import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   HaAuthInvalidError,
   HaRequestRejectedError,
@@ -12,6 +12,7 @@ import {
   HaUnreachableError,
   HikError,
 } from '../errors';
+import { undici } from '../heavy-dependencies';
 import type { EntityAttributes } from './device-entity';
 
 export interface HaRestClientOptions {
@@ -49,6 +50,7 @@ function messageOf(text: string): string {
 }
 
 function transportError(err: unknown, timeoutMs: number): HikError {
+  const undiciErrors = undici().errors;
   if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
     return new HaTimeoutError('response', timeoutMs);
   }
@@ -77,7 +79,7 @@ export class HaRestClient {
     const { baseUrl, token, dispatcher, requestTimeoutMs } = this.options;
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(`${baseUrl}${path}`, {
+      response = await undici().request(`${baseUrl}${path}`, {
         method,
         dispatcher,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -6,7 +6,7 @@
  * half-open connection cannot leave us "connecting" forever.
  */
 import type { HaWebSocket } from 'home-assistant-js-websocket';
-import { WebSocket, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import {
   HaAuthInvalidError,
   HaLinkClosedError,
@@ -14,6 +14,7 @@ import {
   HaUnreachableError,
   type HikError,
 } from '../errors';
+import { undici } from '../heavy-dependencies';
 
 export interface HaSocketOptions {
   readonly wsUrl: string;
@@ -50,7 +51,7 @@ export function openHaSocket(options: HaSocketOptions, signal: AbortSignal): Pro
       reject(new HaLinkClosedError());
       return;
     }
-    const socket = new WebSocket(options.wsUrl, { dispatcher: options.dispatcher });
+    const socket = new (undici().WebSocket)(options.wsUrl, { dispatcher: options.dispatcher });
     let opened = false;
     let settled = false;
 

@@ -3,8 +3,8 @@
  * time-of-day window (local time; a window may cross midnight). Pure: the scheduler asks, this
  * answers. A due time at or before "now" is a missed run, to be caught up at once.
  */
-import { Cron } from 'croner';
 import { InvalidArgumentError } from '../errors';
+import { croner } from '../heavy-dependencies';
 
 export interface TimeWindow {
   /** `HH:MM`, local time. */
@@ -28,7 +28,7 @@ export function checkSchedulePlan(plan: SchedulePlan): SchedulePlan {
       return plan;
     case 'cron':
       try {
-        new Cron(plan.expression, { paused: true });
+        new (croner().Cron)(plan.expression, { paused: true });
       } catch {
         throw new InvalidArgumentError(`cron expression '${plan.expression}' is not valid`);
       }
@@ -54,7 +54,7 @@ export function nextDue(plan: SchedulePlan, lastRotation: Date | null, now: Date
     case 'manual':
       return null;
     case 'cron':
-      return new Cron(plan.expression, { paused: true }).nextRun(lastRotation ?? now);
+      return new (croner().Cron)(plan.expression, { paused: true }).nextRun(lastRotation ?? now);
     case 'interval': {
       const base = lastRotation ? new Date(lastRotation.getTime() + plan.everyDays * DAY_MS) : now;
       if (!plan.window) return base;

@@ -4,8 +4,9 @@
  * entities and character references are decoded, size and depth are capped, and element names
  * are matched by local name because firmware uses many namespaces for the same document.
  */
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type { XMLParser } from 'fast-xml-parser';
 import { BodyTooLargeError, XmlParseError } from '../errors';
+import { fastXmlParser } from '../heavy-dependencies';
 import { readFlatDocument } from './flat-xml';
 import { XmlElement } from './xml-element';
 
@@ -48,22 +49,27 @@ function decodeEntities(value: string): string {
   });
 }
 
-const parser = new XMLParser({
-  preserveOrder: true,
-  ignoreAttributes: false,
-  attributeNamePrefix: '',
-  removeNSPrefix: true,
-  processEntities: false,
-  htmlEntities: false,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  maxNestedTags: MAX_DEPTH,
-  tagValueProcessor: (_name: string, value: string) => decodeEntities(value),
-  attributeValueProcessor: (_name: string, value: string) => decodeEntities(value),
-});
+let parser: XMLParser | undefined;
+
+/** fast-xml-parser, configured once, on the first document that needs it. */
+function generalParser(): XMLParser {
+  return (parser ??= new (fastXmlParser().XMLParser)({
+    preserveOrder: true,
+    ignoreAttributes: false,
+    attributeNamePrefix: '',
+    removeNSPrefix: true,
+    processEntities: false,
+    htmlEntities: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    maxNestedTags: MAX_DEPTH,
+    tagValueProcessor: (_name: string, value: string) => decodeEntities(value),
+    attributeValueProcessor: (_name: string, value: string) => decodeEntities(value),
+  }));
+}
 
 type OrderedNode = Record<string, unknown> & { ':@'?: Record<string, string> };
 
@@ -88,14 +94,14 @@ export function parseXml(body: string | Buffer, options: ParseXmlOptions = {}): 
  * hold the flat-document shortcut to the same results.
  */
 export function parseGeneralDocument(text: string): XmlElement {
-  const validation = XMLValidator.validate(text);
+  const validation = fastXmlParser().XMLValidator.validate(text);
   if (validation !== true) {
     throw new XmlParseError(`malformed XML at line ${validation.err.line}: ${validation.err.code}`);
   }
 
   let ordered: OrderedNode[];
   try {
-    ordered = parser.parse(text) as OrderedNode[];
+    ordered = generalParser().parse(text) as OrderedNode[];
   } catch (err) {
     throw new XmlParseError('malformed XML', { cause: err });
   }
