@@ -31,9 +31,14 @@ export class RepeatFilter {
   }
 }
 
-function splitAroundUuid(bytes: Buffer): Body {
+/** The datagram around its first `<Uuid>` element, and that element's content (all of it when none). */
+export function splitAroundUuid(bytes: Buffer): Body & { uuid: Buffer | null } {
   const open = bytes.indexOf(UUID_OPEN);
   const close = open === -1 ? -1 : bytes.indexOf(UUID_CLOSE, open);
-  if (close === -1) return { head: bytes, tail: bytes.subarray(bytes.length) };
-  return { head: bytes.subarray(0, open), tail: bytes.subarray(close + UUID_CLOSE.length) };
+  if (close === -1) return { head: bytes, tail: bytes.subarray(bytes.length), uuid: null };
+  return {
+    head: bytes.subarray(0, open),
+    tail: bytes.subarray(close + UUID_CLOSE.length),
+    uuid: bytes.subarray(open + UUID_OPEN.length, close),
+  };
 }

@@ -96,10 +96,21 @@ function collectFields(root: XmlElement): Fields {
     if (child.children.length > 0) continue;
     const lower = child.name.toLowerCase();
     if (byLower.has(lower)) continue;
-    byLower.set(lower, child.text);
-    raw[child.name] = child.text;
+    const text = detached(child.text);
+    byLower.set(lower, text);
+    raw[child.name] = text;
   }
   return { get: (name) => byLower.get(name), raw };
+}
+
+/**
+ * The same text, not cut from the datagram. V8 may keep a longer substring as a view of the whole
+ * string it came from; a device's fields outlive the scan (the fleet and the monitor keep them),
+ * and each would keep its whole reply alive (measured: two 1.5 KB replies per device).
+ * Concatenating makes a new string, and the slice is then a view of that copy only.
+ */
+function detached(text: string): string {
+  return text.length < 13 ? text : (' ' + text).slice(1);
 }
 
 function toDevice(fields: Fields, source: DatagramSource): SadpDevice {

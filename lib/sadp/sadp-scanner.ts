@@ -2,14 +2,16 @@
  * Active SADP discovery: the inquiry goes to the group on each chosen interface and to any
  * unicast or directed-broadcast targets, several times over the window (UDP loses packets);
  * replies are collected until the window closes and de-duplicated by serial (MAC as fallback).
- * Sockets come from the process-wide set and are held until `close()`.
+ * A reply repeated within the scan is skipped unread, and one unchanged since the scanner's last
+ * scan is not parsed again (lib/sadp/reply-memo.ts). Sockets come from the process-wide set and
+ * are held until `close()`.
  */
 import { lookup } from 'node:dns/promises';
 import type { RemoteInfo } from 'node:dgram';
 import { trace } from '../diagnostics';
 import { InvalidArgumentError, SadpSocketError } from '../errors';
 import { deviceKey, type SadpDevice } from './sadp-device';
-import { readSadpDatagram, SADP_DROP_REASONS, type SadpDropReason } from './sadp-datagram';
+import { SADP_DROP_REASONS, type SadpDropReason } from './sadp-datagram';
 import {
   allIpv4Interfaces,
   interfaceFor,
@@ -20,6 +22,7 @@ import {
 import { buildProbe, SADP_GROUP, SADP_PORT } from './sadp-probe';
 import type { SadpSocketLease, SadpSocketSet } from './sadp-socket-set';
 import { RepeatFilter } from './repeat-filter';
+import { ReplyMemo } from './reply-memo';
 
 export interface SadpTarget {
   host: string;
@@ -78,6 +81,8 @@ export class SadpScanner {
   private readonly listenOnGroup: boolean;
   private readonly port: number;
   private readonly sockets: SadpSocketSet;
+  /** Last scan's readings, so an unchanged reply is not parsed again. */
+  private readonly memo = new ReplyMemo();
   private routes: Map<string, Route> | null = null;
   private group: SadpSocketLease | null = null;
   private opening: Promise<void> | null = null;
@@ -137,7 +142,7 @@ export class SadpScanner {
         trace('sadp', 'datagram dropped', { reason: 'repeat', from: `${source.address}:${source.port}` });
         return;
       }
-      const datagram = readSadpDatagram(bytes, source);
+      const datagram = this.memo.read(bytes, source);
       if (datagram.kind === 'dropped') {
         stats.dropped[datagram.reason] += 1;
         return;
@@ -182,6 +187,7 @@ export class SadpScanner {
       this.abortRunning = null;
       for (const t of timers) clearTimeout(t);
       for (const off of unsubscribe) off();
+      this.memo.rollOver();
     }
     return { devices: [...found.values()], stats };
   }

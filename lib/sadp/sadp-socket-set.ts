@@ -128,10 +128,7 @@ export class SadpSocketSet {
   private async lease(shared: SharedSocket, memberships: readonly string[]): Promise<SadpSocketLease> {
     shared.users += 1;
     const joined: string[] = [];
-    const handlers: { datagram: DatagramHandler[]; error: SocketErrorHandler[] } = {
-      datagram: [],
-      error: [],
-    };
+    const handlers = { datagram: new Set<DatagramHandler>(), error: new Set<SocketErrorHandler>() };
     let released = false;
     const release = async (): Promise<void> => {
       if (released) return;
@@ -163,15 +160,23 @@ export class SadpSocketSet {
             else resolve();
           });
         }),
+      // The lease remembers its handlers until they unsubscribe (a scanner subscribes once per
+      // scan on a lease it keeps: forgetting none of them kept every scan's replies alive).
       onDatagram: (handler) => {
         shared.datagramHandlers.add(handler);
-        handlers.datagram.push(handler);
-        return () => shared.datagramHandlers.delete(handler);
+        handlers.datagram.add(handler);
+        return () => {
+          handlers.datagram.delete(handler);
+          shared.datagramHandlers.delete(handler);
+        };
       },
       onError: (handler) => {
         shared.errorHandlers.add(handler);
-        handlers.error.push(handler);
-        return () => shared.errorHandlers.delete(handler);
+        handlers.error.add(handler);
+        return () => {
+          handlers.error.delete(handler);
+          shared.errorHandlers.delete(handler);
+        };
       },
       release,
     };

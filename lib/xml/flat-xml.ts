@@ -38,12 +38,13 @@ export function readFlatDocument(text: string): XmlElement | null {
     ];
     if ((closing !== undefined && closing !== name) || isObjectProperty(name)) return null;
     // XML end-of-line handling, as the general parser does it: CRLF and a lone CR read as LF.
-    const value = (body ?? '').replace(/\r\n?/g, '\n').trim();
-    children.push(new XmlElement(name, emptyAttributes(), [], value));
+    const content = body ?? '';
+    const value = (content.includes('\r') ? content.replace(/\r\n?/g, '\n') : content).trim();
+    children.push(new XmlElement(name, NO_ATTRIBUTES, NO_CHILDREN, value));
   }
   const close = match(CLOSE_ROOT);
   if (!close || close[1] !== root[1] || isObjectProperty(root[1] as string)) return null;
-  return new XmlElement(root[1] as string, emptyAttributes(), children, '');
+  return new XmlElement(root[1] as string, NO_ATTRIBUTES, children, '');
 }
 
 /** Names the full parser renames or refuses (prototype pollution guards): left to it. */
@@ -53,6 +54,11 @@ function isObjectProperty(name: string): boolean {
   return OBJECT_PROPERTIES.has(name);
 }
 
-function emptyAttributes(): Record<string, string> {
-  return Object.create(null) as Record<string, string>;
-}
+/**
+ * Every element read here has no attributes and every leaf no children: one frozen empty value
+ * each, shared (XmlElement's are read-only), instead of two fresh objects per element.
+ */
+const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(
+  Object.create(null) as Record<string, string>,
+);
+const NO_CHILDREN: readonly XmlElement[] = Object.freeze([]);
