@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reaped } from './support/child-reaper';
 import { PACKAGE_NAME, snapshotPackage } from './support/package-snapshot';
 import { isolate } from './support/private-network';
 import {
@@ -73,10 +74,12 @@ interface Started {
 
 async function startNodeRed(dir: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<Started> {
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', join(dir, 'settings.js')],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } },
+  const child = reaped(
+    spawn(
+      process.execPath,
+      [require.resolve('node-red/red.js'), '--userDir', dir, '--settings', join(dir, 'settings.js')],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...extraEnv } },
+    ),
   );
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

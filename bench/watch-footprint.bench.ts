@@ -26,6 +26,7 @@ import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { reaped } from './support/child-reaper';
 import { snapshotPackage } from './support/package-snapshot';
 import { spawnPlainNode } from './support/plain-node';
 import { isolate } from './support/private-network';
@@ -135,15 +136,17 @@ interface Fleet {
 }
 
 async function startFleet(): Promise<Fleet> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('tsx/cjs'),
-      join(__dirname, 'support', 'sadp-fleet-process.ts'),
-      String(DEVICES),
-    ],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+  const child = reaped(
+    spawn(
+      process.execPath,
+      [
+        '--require',
+        require.resolve('tsx/cjs'),
+        join(__dirname, 'support', 'sadp-fleet-process.ts'),
+        String(DEVICES),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    ),
   );
   const out = lines(child);
   await out.next((l) => l === 'ready', 'the fleet', 120_000);
@@ -164,21 +167,23 @@ async function runWatch(pkg: string, fleet: Fleet, work: string): Promise<Figure
     ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR, '--heapsnapshot-signal=SIGUSR2']
     : [];
   const spawnedAt = Date.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...profile,
-      ...NODE_FLAGS,
-      join(pkg, 'dist', 'cli', 'hik-guard.js'),
-      'watch',
-      '--interface',
-      '127.0.0.1',
-      '--interval',
-      String(INTERVAL_MS / 1000),
-      '--json',
-      ...fleet.targets.flatMap((t) => ['--target', t.host]),
-    ],
-    { cwd: PROFILE_DIR ?? work, stdio: ['ignore', 'pipe', 'pipe'] },
+  const child = reaped(
+    spawn(
+      process.execPath,
+      [
+        ...profile,
+        ...NODE_FLAGS,
+        join(pkg, 'dist', 'cli', 'hik-guard.js'),
+        'watch',
+        '--interface',
+        '127.0.0.1',
+        '--interval',
+        String(INTERVAL_MS / 1000),
+        '--json',
+        ...fleet.targets.flatMap((t) => ['--target', t.host]),
+      ],
+      { cwd: PROFILE_DIR ?? work, stdio: ['ignore', 'pipe', 'pipe'] },
+    ),
   );
   let problems = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -235,7 +240,7 @@ async function runFloor(kind: 'loop' | 'idle', fleet: Fleet, work: string): Prom
   const file = join(work, 'targets.txt');
   writeFileSync(file, fleet.targets.map((t) => `${t.host} ${t.port}`).join('\n'));
   const args = kind === 'loop' ? ['loop', file, String(INTERVAL_MS)] : ['idle', file];
-  const child = spawnPlainNode(join(__dirname, 'support', 'bare-watch-loop.ts'), args);
+  const child = reaped(spawnPlainNode(join(__dirname, 'support', 'bare-watch-loop.ts'), args));
   const reports: string[] = [];
   const out = lines(child);
   out.onLine((line) => {
