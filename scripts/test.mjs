@@ -5,13 +5,15 @@
 //   node scripts/test.mjs --leg 20         one leg only (20: Node 20 + node-red 4, 22: Node 22 + node-red 5)
 //   node scripts/test.mjs --grep digest    any argument not listed here goes to mocha (also after `--`)
 //   node scripts/test.mjs --no-checks      skip tsc/eslint/prettier (not allowed when CI is set)
+//   node scripts/test.mjs --serial         run the two legs one after the other (default: side by side)
 //
 // Outside the namespace (downloads allowed): fetch the Node 22 binary into .cache/node22 if missing,
-// and Debian's Mosquitto (the MQTT tests' broker; apt-get, as root) if missing,
-// then re-run this script under `unshare` in a fresh network namespace with only `lo` up (root:
-// `unshare --net`, otherwise `unshare -rn`). The inner run checks it really is isolated, then runs
-// in order, stopping at the first failure: tsc --noEmit, eslint, prettier --check, build, mocha on
-// Node 20 with HIK_GUARD_NODE_RED=node-red, mocha on Node 22 with HIK_GUARD_NODE_RED=node-red-5.
+// and Debian's Mosquitto (the MQTT tests' broker; apt-get, as root) if missing. Then every step
+// re-runs this script under `unshare` in a fresh network namespace with only `lo` up (root:
+// `unshare --net`, otherwise `unshare -rn`), and the inner run checks it really is isolated. First,
+// in one namespace, stopping at the first failure: tsc --noEmit, eslint, prettier --check, build.
+// Then the legs, each in its own namespace, side by side: mocha on Node 20 with
+// HIK_GUARD_NODE_RED=node-red, mocha on Node 22 with HIK_GUARD_NODE_RED=node-red-5.
 // The outer process prints the last line, `N passed, N failed`, summed over the legs (a failed
 // check or a crashed leg counts as one failure). If no namespace can be made the suite runs
 // without one after a loud warning, except when CI is set: then it fails.
@@ -19,9 +21,18 @@
 // Environment: HIK_GUARD_LEG_TIMEOUT_S (default 600) bounds each mocha leg, HIK_GUARD_NODE20 names
 // another Node 20 binary. Set by this script for mocha: HIK_GUARD_NODE_RED, HIK_GUARD_LEG,
 // HIK_GUARD_EXPECT_NODE_RED_MAJOR, HIK_GUARD_SUMMARY_FILE; internal: HIK_GUARD_NETNS,
-// HIK_GUARD_HOST_NETNS, HIK_GUARD_RESULT_FILE.
+// HIK_GUARD_HOST_NETNS, HIK_GUARD_PHASE, HIK_GUARD_RESULT_FILE.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +58,7 @@ function warnLoudly(lines) {
 }
 
 function parseArgs(argv) {
-  const options = { legs: ['20', '22'], checks: true, mocha: [], help: false };
+  const options = { legs: ['20', '22'], checks: true, serial: false, mocha: [], help: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     if (arg === '--') {
@@ -57,6 +68,8 @@ function parseArgs(argv) {
       const value = arg === '--leg' ? argv[++i] : arg.slice('--leg='.length);
       if (!(value in LEGS)) throw new Error(`--leg takes ${Object.keys(LEGS).join(' or ')}, not ${value}`);
       options.legs = [value];
+    } else if (arg === '--serial') {
+      options.serial = true;
     } else if (arg === '--no-checks') {
       if (isCi) throw new Error('--no-checks is not allowed when CI is set');
       options.checks = false;
@@ -70,9 +83,10 @@ function parseArgs(argv) {
 }
 
 /** Runs a command to completion with inherited output; kills its whole process group on timeout. */
-function run(command, args, { env = process.env, timeoutMs = STEP_TIMEOUT_MS } = {}) {
+function run(command, args, { env = process.env, timeoutMs = STEP_TIMEOUT_MS, output } = {}) {
   return new Promise((resolvePromise) => {
-    const child = spawn(command, args, { cwd: root, env, stdio: 'inherit', detached: true });
+    const stdio = output === undefined ? 'inherit' : ['ignore', output, output];
+    const child = spawn(command, args, { cwd: root, env, stdio, detached: true });
     let timedOut = false;
     const killGroup = (signal) => {
       try {
@@ -207,15 +221,13 @@ async function outer(argv) {
   header('network namespace (only lo)');
   const { flags, reasons } = namespaceFlags();
   const resultDir = mkdtempSync(join(tmpdir(), 'hik-guard-test-'));
-  const resultFile = join(resultDir, 'result.json');
-  const env = { ...process.env, HIK_GUARD_RESULT_FILE: resultFile };
-  let command;
-  let args;
+  const env = { ...process.env };
+  let enter;
   if (flags) {
-    console.log(`entering: unshare ${flags.join(' ')}`);
+    console.log(`each step enters its own: unshare ${flags.join(' ')}`);
     env.HIK_GUARD_NETNS = '1';
     env.HIK_GUARD_HOST_NETNS = readlinkSync('/proc/self/ns/net');
-    [command, args] = ['unshare', [...flags, '--', process.execPath, self, ...argv]];
+    enter = (args) => ['unshare', [...flags, '--', process.execPath, self, ...args]];
   } else if (isCi) {
     console.error(reasons.join('\n'));
     console.error('CI is set: refusing to run the tests without a private network namespace');
@@ -228,19 +240,74 @@ async function outer(argv) {
       'Install iproute2 and util-linux, or allow unprivileged user namespaces.',
     ]);
     env.HIK_GUARD_NETNS = 'none';
-    [command, args] = [process.execPath, [self, ...argv]];
+    enter = (args) => [process.execPath, [self, ...args]];
   }
-  // The inner run bounds each of its steps; this outer bound only catches a wedged namespace.
-  const { code } = await run(command, args, { env, timeoutMs: 2 * LEG_TIMEOUT_MS + 4 * STEP_TIMEOUT_MS });
-  let result = { passed: 0, failed: 1 };
   try {
-    result = JSON.parse(readFileSync(resultFile, 'utf8'));
-  } catch {
-    console.error('the inner test run left no result; counting it as one failure');
+    return await insideNamespaces(options, argv, { env, enter, resultDir });
+  } finally {
+    rmSync(resultDir, { recursive: true, force: true });
   }
-  rmSync(resultDir, { recursive: true, force: true });
-  if (code !== 0 && result.failed === 0) result.failed = 1;
-  return finish(result, code !== 0 || result.failed > 0 ? code || 1 : 0);
+}
+
+/**
+ * The checks and the build run once; then each leg runs in a namespace of its own (the SADP tests
+ * bind the fixed SADP port on loopback, so two legs must not share one), both at once unless
+ * --serial. A leg running beside another writes to a log that is printed whole when it ends.
+ */
+async function insideNamespaces(options, argv, { env, enter, resultDir }) {
+  const step = async (phase, name, args, output) => {
+    const resultFile = join(resultDir, `${name}.json`);
+    const [command, commandArgs] = enter(args);
+    // The inner run bounds each of its steps; this outer bound only catches a wedged namespace.
+    const { code } = await run(command, commandArgs, {
+      env: { ...env, HIK_GUARD_PHASE: phase, HIK_GUARD_RESULT_FILE: resultFile },
+      timeoutMs: LEG_TIMEOUT_MS + 4 * STEP_TIMEOUT_MS,
+      output,
+    });
+    let result = { passed: 0, failed: 1 };
+    try {
+      result = JSON.parse(readFileSync(resultFile, 'utf8'));
+    } catch {
+      console.error(`the ${name} run left no result; counting it as one failure`);
+    }
+    if (code !== 0 && result.failed === 0) result.failed = 1;
+    return { code: code !== 0 || result.failed > 0 ? code || 1 : 0, result };
+  };
+
+  const prepared = await step('prepare', 'prepare', argv);
+  if (prepared.code !== 0) return finish(prepared.result, prepared.code);
+
+  const legArgs = (leg) => [...argv.filter((_, i) => !isLegArg(argv, i)), '--leg', leg];
+  let legs;
+  if (options.serial || options.legs.length === 1) {
+    legs = [];
+    for (const leg of options.legs) legs.push(await step('leg', `leg-${leg}`, legArgs(leg)));
+  } else {
+    header(`mocha legs ${options.legs.join(' and ')} side by side (each printed when it ends)`);
+    legs = await Promise.all(
+      options.legs.map(async (leg) => {
+        const log = join(resultDir, `leg-${leg}.log`);
+        const fd = openSync(log, 'w');
+        try {
+          return { ...(await step('leg', `leg-${leg}`, legArgs(leg), fd)), log };
+        } finally {
+          closeSync(fd);
+        }
+      }),
+    );
+    for (const leg of legs) process.stdout.write(readFileSync(leg.log, 'utf8'));
+  }
+  const total = { passed: 0, failed: 0 };
+  for (const { result } of legs) {
+    total.passed += result.passed;
+    total.failed += result.failed;
+  }
+  return finish(total, legs.find((l) => l.code !== 0)?.code ?? 0);
+}
+
+/** Whether argv[i] is --leg, its value, or --leg=N (replaced per leg). */
+function isLegArg(argv, i) {
+  return argv[i] === '--leg' || argv[i].startsWith('--leg=') || (i > 0 && argv[i - 1] === '--leg');
 }
 
 function finish(result, code) {
@@ -304,10 +371,13 @@ async function inner(argv) {
     ['lint: eslint .', [bin('eslint/bin/eslint.js'), '.']],
     ['format: prettier --check .', [bin('prettier/bin/prettier.cjs'), '--check', '.']],
   ];
-  const steps = [
-    ...(options.checks ? checks : []),
-    ['build: scripts/build.mjs', [join(root, 'scripts', 'build.mjs')]],
-  ];
+  const steps =
+    process.env.HIK_GUARD_PHASE === 'prepare'
+      ? [
+          ...(options.checks ? checks : []),
+          ['build: scripts/build.mjs', [join(root, 'scripts', 'build.mjs')]],
+        ]
+      : [];
   for (const [title, args] of steps) {
     header(title);
     const { code } = await run(node, args);
@@ -319,7 +389,8 @@ async function inner(argv) {
     }
   }
 
-  for (const leg of options.legs) {
+  const legs = process.env.HIK_GUARD_PHASE === 'leg' ? options.legs : [];
+  for (const leg of legs) {
     const spec = LEGS[leg];
     const binary = leg === '22' ? node22 : (process.env.HIK_GUARD_NODE20 ?? process.execPath);
     header(`mocha leg ${leg}: Node ${spec.nodeMajor} + ${spec.nodeRed} (${binary})`);
