@@ -12,8 +12,14 @@
 // (Node-RED reads examples from <package>/examples, so they are shipped as they are. The simulator
 // makes its TLS certificates at start, sim/tls-certificates.ts: no key file is built or shipped.)
 //
+//   node scripts/build.mjs               build into dist/
+//   node scripts/build.mjs --out DIR     build the same tree into DIR instead (the build's own test)
+//   node scripts/build.mjs --if-stale    skip when nothing the build reads changed since the last
+//                                        build (npm start; two test legs share one dist/)
+//
 // Plain Node ESM, no dependencies beyond typescript in node_modules.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   cpSync,
@@ -30,7 +36,11 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+if (outAt !== -1 && !args[outAt + 1]) fail('--out needs a directory');
+const dist = outAt === -1 ? join(root, 'dist') : resolve(args[outAt + 1]);
+const ifStale = args.includes('--if-stale');
 const require = createRequire(import.meta.url);
 
 /** Folders whose node/plugin assets (editor .html, locales/) are copied. */
@@ -102,14 +112,48 @@ function step(title, fn) {
   fn();
 }
 
-step('clean dist/', () => rmSync(dist, { recursive: true, force: true }));
+/** Every file the build reads, as `path size mtime` lines: a different digest means rebuild. */
+function inputsDigest() {
+  const inputs = ['lib', 'cli', 'sim', 'nodes', 'plugins', 'scripts', 'icons']
+    .map((dir) => join(root, dir))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => walk(dir))
+    .concat(['package.json', 'tsconfig.json', 'tsconfig.build.json'].map((f) => join(root, f)))
+    .sort();
+  const hash = createHash('sha256');
+  for (const file of inputs) {
+    const { size, mtimeMs } = statSync(file);
+    hash.update(`${relative(root, file)} ${size} ${mtimeMs}\n`);
+  }
+  return hash.digest('hex');
+}
+
+const STAMP = join(dist, '.build-inputs');
+const digest = inputsDigest();
+if (ifStale && existsSync(STAMP) && readFileSync(STAMP, 'utf8') === digest) {
+  console.log(`build: ${relative(root, dist) || dist} is up to date`);
+  process.exit(0);
+}
+
+/** A package.json path (dist/...) in the tree being built. */
+function built(file) {
+  const rel = relative(join(root, 'dist'), join(root, file));
+  if (rel.startsWith('..')) fail(`${file} must point into dist/`);
+  return join(dist, rel);
+}
+
+step(`clean ${dist}`, () => rmSync(dist, { recursive: true, force: true }));
 
 step('tsc -p tsconfig.build.json', () => {
   const tsc = require.resolve('typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', dist],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (result.error) fail(`tsc did not run: ${result.error.message}`);
   if (result.status !== 0) fail(`tsc failed (exit ${result.status ?? result.signal})`);
 });
@@ -118,10 +162,10 @@ step('make the package.json "bin" files executable', () => {
   const pkg = readJson(join(root, 'package.json'));
   const bins = typeof pkg.bin === 'string' ? { [pkg.name]: pkg.bin } : (pkg.bin ?? {});
   for (const [name, file] of Object.entries(bins)) {
-    const built = join(root, file);
-    if (!existsSync(built))
+    const path = built(file);
+    if (!existsSync(path))
       fail(`package.json bin "${name}" points at ${file}, which the build did not produce`);
-    chmodSync(built, 0o755);
+    chmodSync(path, 0o755);
   }
 });
 
@@ -157,11 +201,10 @@ step('copy icons/ beside every node and plugin file', () => {
   const iconsDir = join(root, 'icons');
   const hasIcons = existsSync(iconsDir) && readdirSync(iconsDir).some((f) => !f.endsWith('.md'));
   for (const [type, file] of Object.entries(declared)) {
-    const built = join(root, file);
-    if (!existsSync(built))
+    const path = built(file);
+    if (!existsSync(path))
       fail(`package.json node-red entry "${type}" points at ${file}, which the build did not produce`);
-    if (!built.startsWith(dist + sep)) fail(`package.json node-red entry "${type}" must point into dist/`);
-    if (hasIcons) copyIcons(iconsDir, join(dirname(built), 'icons'));
+    if (hasIcons) copyIcons(iconsDir, join(dirname(path), 'icons'));
   }
 });
 
@@ -173,4 +216,5 @@ function copyIcons(from, to) {
 }
 
 const fileCount = walk(dist).filter((f) => statSync(f).isFile()).length;
-console.log(`build: done, ${fileCount} files in dist/`);
+writeFileSync(STAMP, digest);
+console.log(`build: done, ${fileCount} files in ${relative(root, dist) || dist}/`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: builds (scripts/build.mjs, as a child), then runs the demo (dist/scripts/demo.js)
+// `npm start`: builds when a source changed (scripts/build.mjs --if-stale, as a child), then runs the demo (dist/scripts/demo.js)
 // inside this very process, so one process owns the simulator and Node-RED from then on.
 //
 // npm runs this under `sh -c` and passes a SIGTERM on to that shell only, which dies without
@@ -14,7 +14,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const parent = process.ppid;
 const orphaned = () => process.ppid !== parent;
 
-const build = spawn(process.execPath, [join(root, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+const build = spawn(process.execPath, [join(root, 'scripts', 'build.mjs'), '--if-stale'], {
+  stdio: 'inherit',
+});
 const stopBuild = () => build.kill('SIGTERM');
 process.on('SIGINT', stopBuild);
 process.on('SIGTERM', stopBuild);

@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import {
-  chmodSync,
   existsSync,
   mkdtempSync,
   readFileSync,
@@ -78,9 +77,28 @@ describe('the built hik-guard command', function () {
   it('is executable after every build, so npx hik-guard runs it directly', function () {
     // File modes are a POSIX matter.
     if (process.platform === 'win32') this.skip();
-    chmodSync(bin, 0o644); // what tsc leaves when it rewrites the file
-    const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { encoding: 'utf8' });
-    assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+    // tsc writes 0644; the build's own step makes the bin executable. Built aside, so the other
+    // test leg keeps using dist/ meanwhile.
+    const out = mkdtempSync(join(tmpdir(), 'hik-guard-build-'));
+    try {
+      const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.mjs'), '--out', out], {
+        encoding: 'utf8',
+      });
+      assert.equal(build.status, 0, `${build.stdout}\n${build.stderr}`);
+      assert.equal(statSync(join(out, 'cli', 'hik-guard.js')).mode & 0o777, 0o755);
+      // npm start builds only when something the build reads changed since.
+      const again = spawnSync(
+        process.execPath,
+        [join(root, 'scripts', 'build.mjs'), '--out', out, '--if-stale'],
+        {
+          encoding: 'utf8',
+        },
+      );
+      assert.equal(again.status, 0, `${again.stdout}\n${again.stderr}`);
+      assert.match(again.stdout, /is up to date/);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
     assert.equal(statSync(bin).mode & 0o777, 0o755);
     const run = spawnSync(bin, ['--version'], { encoding: 'utf8' });
     assert.equal(run.error, undefined);
