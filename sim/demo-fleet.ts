@@ -14,6 +14,7 @@ export interface SimFleetMember extends SimDeviceOptions {
   /** Default: the fleet's base address + the member's index. Must be in 127.0.0.0/8. */
   host?: string;
   port?: number;
+  rtspPort?: number;
   https?: boolean;
   /** NVR only: indexes of fleet members to add as channels, with their admin credentials. */
   channelsTo?: number[];

@@ -50,6 +50,19 @@ export class DeviceAuthenticator {
   }
 
   authenticate(request: AuthRequest): AuthOutcome {
+    return this.decide(request, (nonce) => this.nonces.redeem(nonce));
+  }
+
+  /**
+   * An RTSP request (rtsp-listener): the nonce belongs to the connection, which sends it with
+   * every request of the session, so it is not spent by its first use. Failures count into the
+   * same per-IP lock as ISAPI: the device has one illegal-login lock for all its services.
+   */
+  authenticateStream(request: AuthRequest, connectionNonce: string): AuthOutcome {
+    return this.decide(request, (nonce) => nonce === connectionNonce);
+  }
+
+  private decide(request: AuthRequest, redeem: (nonce: string) => boolean): AuthOutcome {
     const { clientIp } = request;
     if (request.authorization === undefined) {
       const unlockInSeconds = this.lock.unlockInSeconds(clientIp);
@@ -62,7 +75,7 @@ export class DeviceAuthenticator {
     const scheme = parseAuthSchemes(request.authorization).at(0);
     let verdict: { userName: string; ok: boolean } | 'stale' | 'bad-request';
     if (scheme?.scheme === 'digest' && offersDigest(this.profile.quirks.authOffer)) {
-      verdict = this.checkDigest(scheme, request);
+      verdict = this.checkDigest(scheme, request, redeem);
     } else if (scheme?.scheme === 'basic' && offersBasic(this.profile.quirks.authOffer)) {
       verdict = this.checkBasic(scheme);
     } else {
@@ -110,6 +123,7 @@ export class DeviceAuthenticator {
   private checkDigest(
     scheme: AuthScheme,
     request: AuthRequest,
+    redeem: (nonce: string) => boolean,
   ): { userName: string; ok: boolean } | 'stale' | 'bad-request' {
     const p = scheme.params;
     const userName = p.get('username');
@@ -124,7 +138,7 @@ export class DeviceAuthenticator {
     if (qop !== undefined && (qop !== 'auth' || nc === undefined || cnonce === undefined))
       return 'bad-request';
     if (!uriMatches(uri, request.url)) return 'bad-request';
-    if (!this.nonces.redeem(nonce)) return 'stale';
+    if (!redeem(nonce)) return 'stale';
     // The device hashes with its own algorithm; a client answering with another one simply fails.
     const algorithm = digestAlgorithmNamed(p.get('algorithm'));
     const password = this.state.userByName(userName)?.password;

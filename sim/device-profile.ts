@@ -67,6 +67,11 @@ export interface SimDeviceOptions {
   certificate?: SimCertificateName;
   users?: SimUserInit[];
   channels?: SimChannelInit[];
+  /**
+   * NVR only: log in to every channel's camera this often (ms) with the stored credential, as a
+   * recorder keeping its channels connected does (nvr-channel-watch). Default: never.
+   */
+  channelLoginEveryMs?: number;
 }
 
 export interface DeviceIdentity {
@@ -100,6 +105,8 @@ export interface DeviceProfile {
   activationChallengeSeconds: number;
   clock: () => number;
   certificate: SimCertificateName;
+  /** NVR only: the channel login cadence, or null when the recorder does not keep channels connected. */
+  channelLoginEveryMs: number | null;
 }
 
 const CAMERA_DEFAULTS = {
@@ -163,6 +170,10 @@ export function resolveDeviceProfile(options: SimDeviceOptions): DeviceProfile {
     ),
     clock: options.clock ?? Date.now,
     certificate: options.certificate ?? 'a',
+    channelLoginEveryMs:
+      options.channelLoginEveryMs === undefined
+        ? null
+        : positiveInt('channelLoginEveryMs', options.channelLoginEveryMs),
   };
 }
 

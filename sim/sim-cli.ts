@@ -21,7 +21,8 @@ export const SIM_HELP: CommandHelp = {
   about: `Runs a simulated Hikvision fleet on loopback until Ctrl-C (SIGINT or SIGTERM): cameras of
     different firmware generations and, from two devices on, an NVR recording them, each on its own
     loopback address, answering ISAPI (digest login, illegal-login lock, activation, factory reset) and
-    SADP. Prints one line per device: serial, model, type, URL. Nothing listens outside 127.0.0.0/8.
+    SADP, and RTSP (the login of stream consumers) on port 554 (8554 when not root; with --port 0, a
+    free port). Prints one line per device: serial, model, type, URL, RTSP URL. Nothing listens outside 127.0.0.0/8.
 
     The admin password is read from HIK_SIM_PASSWORD (or the variable --password-env names), else it is
     the demo password documented in the README; it is never printed.`,
@@ -94,7 +95,7 @@ export async function runSimCommand(argv: string[], io: SimCommandIo): Promise<n
   }
   for (const d of fleet.devices) {
     const { serialNumber, model, deviceType } = d.profile.identity;
-    io.stdout.write(`${serialNumber}  ${model}  ${deviceType}  ${d.url}\n`);
+    io.stdout.write(`${serialNumber}  ${model}  ${deviceType}  ${d.url}  ${d.streamUrl()}\n`);
   }
   io.stdout.write(`admin password: ${settings.source}. Stop with Ctrl-C.\n`);
   await untilStopped(io.stopSignal);

@@ -21,6 +21,10 @@ export interface SimCounters {
   /** Reused or unknown nonces answered with stale=TRUE (not failed logins). */
   nonceRejections: number;
   activations: number;
+  /** RTSP requests of any kind (rtsp-listener). */
+  rtspRequests: number;
+  /** DESCRIBEs answered with a stream description: successful stream-consumer logins. */
+  streamLogins: number;
   /** Successful password changes through ISAPI (not `setPassword`, which is a third party). */
   passwordChanges: number;
   /** Reboots through ISAPI, `reboot()` or a rebootMidRequest fault. */
@@ -39,6 +43,8 @@ export function createCounters(): SimCounters {
     lockRejections: 0,
     nonceRejections: 0,
     activations: 0,
+    rtspRequests: 0,
+    streamLogins: 0,
     passwordChanges: 0,
     reboots: 0,
     factoryResets: 0,

@@ -16,6 +16,8 @@ import {
 } from './device-profile';
 import { DeviceState, type SimChannel, type SimUser } from './device-state';
 import { FaultPlan } from './fault-plan';
+import { NvrChannelWatch, type ChannelLoginTally } from './nvr-channel-watch';
+import { RtspListener } from './rtsp-listener';
 import type { XmlStyle } from './fixtures/xml-builder';
 import { serveRequest } from './request-pipeline';
 import { createCounters, resetCounters, type SimCounters } from './sim-counters';
@@ -27,7 +29,12 @@ export interface SimListenOptions {
   /** 0 (default) for an ephemeral port. */
   port?: number;
   https?: boolean;
+  /** Also serve RTSP on this port of the same address (0 = ephemeral); default: no RTSP. */
+  rtspPort?: number;
 }
+
+/** How long a recorder waits for a camera during a channel login (nvr-channel-watch). */
+const CHANNEL_LOGIN_TIMEOUT_MS = 3000;
 
 export class SimDevice {
   readonly profile: DeviceProfile;
@@ -37,6 +44,8 @@ export class SimDevice {
   readonly authenticator: DeviceAuthenticator;
   readonly xmlStyle: XmlStyle;
   private readonly listener: DeviceListener;
+  private readonly rtsp: RtspListener;
+  private readonly channelWatch: NvrChannelWatch | null;
   private certificate: SimCertificateName;
   private rebooting: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -57,6 +66,12 @@ export class SimDevice {
       (req, res, up) => void serveRequest(this, req, res, up),
       loadSimCertificate(this.certificate),
     );
+    this.rtsp = new RtspListener(this);
+    const every = this.profile.channelLoginEveryMs;
+    this.channelWatch =
+      every !== null && this.profile.identity.deviceType === 'NVR'
+        ? new NvrChannelWatch(this.state, every, Math.min(CHANNEL_LOGIN_TIMEOUT_MS, every))
+        : null;
   }
 
   get serialNumber(): string {
@@ -81,6 +96,34 @@ export class SimDevice {
     return host === null || port === null ? null : `${this.https ? 'https' : 'http'}://${host}:${port}`;
   }
 
+  /** The RTSP port on `host`, or null when the device serves no RTSP. */
+  get rtspPort(): number | null {
+    return this.rtsp.port;
+  }
+
+  /**
+   * `rtsp://user:pass@host:port/Streaming/Channels/101`-style URL of a stream, credentials
+   * percent-encoded, as a consumer would store it; null without RTSP.
+   */
+  streamUrl(credential?: { userName: string; password: string }, channel = 101): string | null {
+    const { host, rtspPort } = this;
+    if (host === null || rtspPort === null) return null;
+    const userinfo = credential
+      ? `${encodeURIComponent(credential.userName)}:${encodeURIComponent(credential.password)}@`
+      : '';
+    return `rtsp://${userinfo}${host}:${rtspPort}/Streaming/Channels/${channel}`;
+  }
+
+  /** NVR channel logins (with `channelLoginEveryMs`), per channel id. */
+  get channelLogins(): ReadonlyMap<number, ChannelLoginTally> {
+    return this.channelWatch?.tallies ?? new Map();
+  }
+
+  /** Drops every open RTSP session (a network blip): stream consumers reconnect and log in again. */
+  dropStreamSessions(): void {
+    this.rtsp.dropSessions();
+  }
+
   /** False before listen, after close and while rebooting. */
   get isUp(): boolean {
     return this.listener.listening;
@@ -93,6 +136,8 @@ export class SimDevice {
   async listen(options: SimListenOptions): Promise<void> {
     this.closed = false;
     await this.listener.start(options.host, options.port ?? 0, options.https ?? false);
+    if (options.rtspPort !== undefined) await this.rtsp.start(options.host, options.rtspPort);
+    this.channelWatch?.start(options.host);
   }
 
   /** Stops serving at once (open connections destroyed), also in the middle of a reboot. */
@@ -100,7 +145,8 @@ export class SimDevice {
     this.closed = true;
     this.faults.abortHung();
     this.wakeUp?.();
-    await this.listener.stop();
+    this.channelWatch?.stop();
+    await Promise.all([this.listener.stop(), this.rtsp.stop()]);
     await this.rebooting;
   }
 
@@ -181,8 +227,10 @@ export class SimDevice {
   private cycle(change: () => void): Promise<void> {
     const run = async (): Promise<void> => {
       const wasUp = this.listener.listening;
+      const servedRtsp = this.rtsp.listening;
       this.faults.abortHung();
-      await this.listener.stop();
+      this.channelWatch?.stop();
+      await Promise.all([this.listener.stop(), this.rtsp.stop()]);
       change();
       this.authenticator.reset();
       this.state.pendingActivation = null;
@@ -190,6 +238,8 @@ export class SimDevice {
       this.state.bootTime = this.profile.clock();
       if (wasUp && !this.closed) {
         await this.listener.start();
+        if (servedRtsp) await this.rtsp.start();
+        if (this.host !== null) this.channelWatch?.start(this.host);
         for (const hook of this.bootHooks) hook();
       }
     };

@@ -15,6 +15,11 @@ export interface SimFleetOptions {
   baseAddress?: string;
   /** Default 80 (443 with https) when running as root, else 8080 (8443); 0 = ephemeral. */
   port?: number;
+  /**
+   * RTSP port of every device (on its own address): default 554 as root, else 8554, and ephemeral
+   * when `port` is 0; 0 = ephemeral. A member's own `rtspPort` wins.
+   */
+  rtspPort?: number;
   /** Serve HTTPS (test certificates) instead of HTTP, unless a member says otherwise. */
   https?: boolean;
   /** Clock for every member that has none of its own. */
@@ -50,7 +55,9 @@ export class SimFleet {
         const host = member.host ?? loopbackAddressAt(base, i);
         if (host === null) throw new InvalidArgumentError(`baseAddress + ${i} leaves 127.0.0.0/8`);
         const https = member.https ?? options.https ?? false;
-        await device.listen({ host, port: member.port ?? options.port ?? defaultPort(https), https });
+        const port = member.port ?? options.port ?? defaultPort(https);
+        const rtspPort = member.rtspPort ?? options.rtspPort ?? (port === 0 ? 0 : defaultRtspPort());
+        await device.listen({ host, port, https, rtspPort });
         for (const target of member.channelsTo ?? []) fleet.linkChannel(device, target, members);
       }
       if (options.sadp) await fleet.startSadp(entries, options.sadp === true ? {} : options.sadp);
@@ -102,6 +109,10 @@ export class SimFleet {
       model: camera.profile.identity.model,
     });
   }
+}
+
+function defaultRtspPort(): number {
+  return process.getuid?.() === 0 ? 554 : 8554;
 }
 
 function defaultPort(https: boolean): number {

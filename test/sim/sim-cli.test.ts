@@ -49,11 +49,11 @@ describe('hik-guard sim', () => {
     const lines = out.text().trim().split('\n');
     assert.match(
       lines[0]!,
-      /^DS-2CD2386G2-IU\S+ {2}DS-2CD2386G2-IU {2}IPCamera {2}http:\/\/127\.0\.0\.41:\d+$/,
+      /^DS-2CD2386G2-IU\S+ {2}DS-2CD2386G2-IU {2}IPCamera {2}http:\/\/127\.0\.0\.41:\d+ {2}rtsp:\/\/127\.0\.0\.41:\d+\/Streaming\/Channels\/101$/,
     );
     assert.match(
       lines[1]!,
-      /^DS-7608NXI-I2\/8P\/S\S+ {2}DS-7608NXI-I2\/8P\/S {2}NVR {2}http:\/\/127\.0\.0\.42:\d+$/,
+      /^DS-7608NXI-I2\/8P\/S\S+ {2}DS-7608NXI-I2\/8P\/S {2}NVR {2}http:\/\/127\.0\.0\.42:\d+ {2}rtsp:\/\/127\.0\.0\.42:\d+\/Streaming\/Channels\/101$/,
     );
     const url = new URL(lines[0]!.split('  ')[3]!);
     assert.equal(

@@ -14,10 +14,15 @@ export async function closeDevices(): Promise<void> {
 
 export async function startDevice(
   options: Partial<SimDeviceOptions> = {},
-  listen: { host?: string; https?: boolean } = {},
+  listen: { host?: string; https?: boolean; rtsp?: boolean } = {},
 ): Promise<SimDevice> {
   const device = new SimDevice({ adminPassword: PASSWORD, rebootMs: 20, ...options });
   open.push(device);
-  await device.listen({ host: listen.host ?? '127.0.0.21', port: 0, https: listen.https ?? false });
+  await device.listen({
+    host: listen.host ?? '127.0.0.21',
+    port: 0,
+    https: listen.https ?? false,
+    ...(listen.rtsp ? { rtspPort: 0 } : {}),
+  });
   return device;
 }
