@@ -6,6 +6,7 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../lib/errors';
 import { AUTH_OFFERS, type AuthOffer, type NonceStyle, type RealmStyle } from './digest-challenge';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from './digest-hash';
+import type { SimOnvifUserInit } from './device-accounts';
 import type { SimCertificateName } from './tls-certificates';
 
 export type SimDeviceType = 'IPCamera' | 'IPDome' | 'NVR';
@@ -72,6 +73,14 @@ export interface SimDeviceOptions {
    * recorder keeping its channels connected does (nvr-channel-watch). Default: never.
    */
   channelLoginEveryMs?: number;
+  /** ONVIF accounts (a list separate from `users`); needs `onvifUserManagement`. */
+  onvifUsers?: SimOnvifUserInit[];
+  /** Network/Integrate's ONVIF switch. Default: on when ONVIF users are given, else off (as shipped). */
+  onvifEnabled?: boolean;
+  /** Older firmware has no ONVIF user management (404, no `<ONVIF>` in Integrate). Default true. */
+  onvifUserManagement?: boolean;
+  /** Whether POST /ISAPI/Security/users names the new user's id; some firmware does not. Default true. */
+  echoNewUserId?: boolean;
 }
 
 export interface DeviceIdentity {
@@ -95,6 +104,8 @@ export interface DeviceQuirks {
   requireLoginPassword: boolean;
   booleanQuirk: boolean;
   nonceSingleUse: boolean;
+  onvifUserManagement: boolean;
+  echoNewUserId: boolean;
 }
 
 export interface DeviceProfile {
@@ -145,6 +156,8 @@ export function resolveDeviceProfile(options: SimDeviceOptions): DeviceProfile {
     requireLoginPassword: options.requireLoginPassword ?? false,
     booleanQuirk: options.booleanQuirk ?? false,
     nonceSingleUse: options.nonceSingleUse ?? true,
+    onvifUserManagement: options.onvifUserManagement ?? true,
+    echoNewUserId: options.echoNewUserId ?? true,
   };
   return {
     identity: {

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../lib/errors';
+import { DeviceAccounts, type SimOnvifUserInit } from './device-accounts';
 import type { SimChannelInit, SimUserInit, UserLevel } from './device-profile';
 
 export interface SimUser {
@@ -40,13 +41,17 @@ export class DeviceState {
   /** The admin always first: set here and by factoryReset, never removed. */
   readonly users: [SimUser, ...SimUser[]];
   readonly channels: SimChannel[] = [];
+  /** User rights, ONVIF users and the ONVIF switch (sim/device-accounts.ts). */
+  readonly accounts: DeviceAccounts;
 
   constructor(
     adminPassword: string | null,
     users: readonly SimUserInit[],
     channels: readonly SimChannelInit[],
     now: number,
+    onvif: { users: readonly SimOnvifUserInit[]; enabled: boolean } = { users: [], enabled: false },
   ) {
+    this.accounts = new DeviceAccounts(onvif.users, onvif.enabled);
     this.activated = adminPassword !== null;
     this.bootTime = now;
     this.users = [
@@ -90,6 +95,15 @@ export class DeviceState {
     return user;
   }
 
+  /** Removes a user other than the built-in admin, with its rights; false when there is none. */
+  removeUser(id: number): boolean {
+    const index = this.users.findIndex((u) => u.id === id);
+    if (index < 1) return false;
+    this.users.splice(index, 1);
+    this.accounts.forgetUser(id);
+    return true;
+  }
+
   addChannel(init: SimChannelInit): SimChannel {
     const channel: SimChannel = {
       id: this.channels.length === 0 ? 1 : Math.max(...this.channels.map((c) => c.id)) + 1,
@@ -127,5 +141,6 @@ export class DeviceState {
       password: null,
     });
     this.channels.splice(0, this.channels.length);
+    this.accounts.reset();
   }
 }

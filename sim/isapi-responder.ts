@@ -6,6 +6,7 @@
 import { STATUS, statusResponse } from './fixtures/response-status';
 import { UNAUTHORIZED_HTML, userCheckUnauthorizedXml } from './fixtures/security';
 import type { LockState } from './login-lock';
+import { refusedForRights } from './rights-check';
 import { findRoute } from './routes/route-table';
 import type { SimDevice } from './sim-device';
 import { HTML_CONTENT_TYPE, xmlResponse, type SimResponse } from './sim-response';
@@ -49,6 +50,9 @@ export async function respondTo(device: SimDevice, request: IsapiRequest): Promi
       case 'authenticated':
         user = outcome.user;
     }
+  }
+  if (user && refusedForRights(user, device.state.accounts.rightsOf(user), request)) {
+    return statusResponse(device.xmlStyle, path, STATUS.invalidOperation);
   }
   if (!match) return statusResponse(device.xmlStyle, path, STATUS.unknownPath);
   if (match.route.nvrOnly && device.profile.identity.deviceType !== 'NVR') {

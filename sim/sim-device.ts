@@ -55,7 +55,11 @@ export class SimDevice {
   constructor(options: SimDeviceOptions) {
     this.profile = resolveDeviceProfile(options);
     const now = this.profile.clock();
-    this.state = new DeviceState(options.adminPassword, options.users ?? [], options.channels ?? [], now);
+    const onvifUsers = options.onvifUsers ?? [];
+    this.state = new DeviceState(options.adminPassword, options.users ?? [], options.channels ?? [], now, {
+      users: onvifUsers,
+      enabled: options.onvifEnabled ?? onvifUsers.length > 0,
+    });
     this.authenticator = new DeviceAuthenticator(this.profile, this.state, this.counters);
     this.xmlStyle = {
       namespace: this.profile.quirks.namespace,

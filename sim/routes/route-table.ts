@@ -1,4 +1,5 @@
 /** Every endpoint a simulated device knows, and the lookup by path. */
+import { accountRoutes } from './account-routes';
 import { activationRoutes } from './activation-routes';
 import { inputProxyRoutes } from './input-proxy-routes';
 import type { Route } from './route';
@@ -10,6 +11,7 @@ const ROUTES: readonly Route[] = [
   ...systemRoutes,
   ...securityRoutes,
   ...inputProxyRoutes,
+  ...accountRoutes,
 ];
 
 export function findRoute(path: string): { route: Route; params: string[] } | null {

@@ -10,6 +10,7 @@ import { passwordLevel, passwordRejection } from '../password-rules';
 import type { SimDevice } from '../sim-device';
 import { xmlResponse, type SimResponse } from '../sim-response';
 import type { SimXmlElement } from '../sim-xml';
+import { addUser, deleteUser } from './account-routes';
 import { callerOf, readXmlBody, type Route, type RouteRequest } from './route';
 
 /** The factory password of pre-2015 firmware; userCheck flags it as the default password. */
@@ -42,7 +43,12 @@ export const securityRoutes: Route[] = [
     handlers: {
       GET: (device) => {
         const { lock, quirks } = device.profile;
-        const input = { ...lock, authOffer: quirks.authOffer, digestAlgorithm: quirks.digestAlgorithm };
+        const input = {
+          ...lock,
+          authOffer: quirks.authOffer,
+          digestAlgorithm: quirks.digestAlgorithm,
+          onvifUserManagement: quirks.onvifUserManagement,
+        };
         return xmlResponse(200, securityCapXml(input, device.xmlStyle));
       },
     },
@@ -54,6 +60,7 @@ export const securityRoutes: Route[] = [
       GET: (device) => xmlResponse(200, userListXml(device.state.users, device.xmlStyle)),
       // Some devices accept the <User> PUT on the collection, id taken from the body (docs/protocol/isapi.md §2.1).
       PUT: (device, request) => putUser(device, request, null),
+      POST: addUser,
     },
   },
   {
@@ -66,6 +73,7 @@ export const securityRoutes: Route[] = [
         return xmlResponse(200, userXml(user, device.xmlStyle));
       },
       PUT: (device, request) => putUser(device, request, Number(request.params[0])),
+      DELETE: deleteUser,
     },
   },
 ];

@@ -38,6 +38,8 @@ export interface SecurityCapabilities {
   illegalLoginLockTime: Range & { default: number | null };
   supportsUserCheck: boolean | null;
   rsaKeyLengths: number[];
+  /** `isSupportONVIFUserManagement`: the device keeps ONVIF users (null: not reported). */
+  supportsOnvifUsers: boolean | null;
 }
 
 export async function getSecurityCapabilities(client: IsapiClient): Promise<SecurityCapabilities> {
@@ -50,6 +52,7 @@ export async function getSecurityCapabilities(client: IsapiClient): Promise<Secu
     illegalLoginLockTime: rangeWithDefault(root.find('maxIllegalLoginLockTime')),
     supportsUserCheck: parseXmlBoolean(root.find('isSupportUserCheck')?.text),
     rsaKeyLengths: numberList(root.find('RSAKeyLength')?.attributes.opt),
+    supportsOnvifUsers: parseXmlBoolean(root.find('isSupportONVIFUserManagement')?.text),
   };
 }
 
