@@ -74,7 +74,7 @@ export class SimDevice {
     const every = this.profile.channelLoginEveryMs;
     this.channelWatch =
       every !== null && this.profile.identity.deviceType === 'NVR'
-        ? new NvrChannelWatch(this.state, every, Math.min(CHANNEL_LOGIN_TIMEOUT_MS, every))
+        ? new NvrChannelWatch(this.state, every, CHANNEL_LOGIN_TIMEOUT_MS)
         : null;
   }
 

@@ -35,7 +35,7 @@ async function exchange(device: SimDevice, text: string, until: RegExp): Promise
   return received;
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
