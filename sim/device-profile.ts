@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../lib/errors';
 import { AUTH_OFFERS, type AuthOffer, type NonceStyle, type RealmStyle } from './digest-challenge';
 import { DIGEST_ALGORITHMS, type DigestAlgorithm } from './digest-hash';
 import type { SimOnvifUserInit } from './device-accounts';
+import { resolveHardening, type SimHardening } from './hardening';
 import type { SimCertificateName } from './tls-certificates';
 
 export type SimDeviceType = 'IPCamera' | 'IPDome' | 'NVR';
@@ -81,6 +82,8 @@ export interface SimDeviceOptions {
   onvifUserManagement?: boolean;
   /** Whether POST /ISAPI/Security/users names the new user's id; some firmware does not. Default true. */
   echoNewUserId?: boolean;
+  /** Security settings and which audit endpoints the firmware has (sim/hardening.ts). */
+  hardening?: Partial<SimHardening>;
 }
 
 export interface DeviceIdentity {
@@ -118,6 +121,7 @@ export interface DeviceProfile {
   certificate: SimCertificateName;
   /** NVR only: the channel login cadence, or null when the recorder does not keep channels connected. */
   channelLoginEveryMs: number | null;
+  hardening: SimHardening;
 }
 
 const CAMERA_DEFAULTS = {
@@ -187,6 +191,7 @@ export function resolveDeviceProfile(options: SimDeviceOptions): DeviceProfile {
       options.channelLoginEveryMs === undefined
         ? null
         : positiveInt('channelLoginEveryMs', options.channelLoginEveryMs),
+    hardening: resolveHardening(firmwareReleasedDate, options.hardening),
   };
 }
 

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { STATUS, statusResponse } from './fixtures/response-status';
 import { respondTo } from './isapi-responder';
 import type { SimDevice } from './sim-device';
-import { increment } from './sim-counters';
+import { countRisky, increment } from './sim-counters';
 import type { SimResponse } from './sim-response';
 
 export const MAX_REQUEST_BODY_BYTES = 64 * 1024;
@@ -53,6 +53,7 @@ async function handle(
   // A call, not a property read: the socket may die during any await below.
   const gone = (): boolean => req.socket.destroyed;
   const body = await readBody(req);
+  countRisky(device.counters, method, url, Buffer.isBuffer(body) ? body : Buffer.alloc(0));
   if (body === null || gone()) return;
   if (body === 'too-large') {
     const response = statusResponse(device.xmlStyle, path, STATUS.tooLarge);

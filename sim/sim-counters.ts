@@ -30,6 +30,13 @@ export interface SimCounters {
   /** Reboots through ISAPI, `reboot()` or a rebootMidRequest fault. */
   reboots: number;
   factoryResets: number;
+  /** PUT, POST, PATCH and DELETE requests, whatever became of them (a read-only client sends none). */
+  writeRequests: number;
+  /**
+   * Requests shaped like the public exploits (docs/protocol/audit.md §4): an `auth=` query, the
+   * webLanguage or configurationFile paths, a GUID export, a shell `$(…)` or backtick.
+   */
+  exploitLikeRequests: number;
 }
 
 export function createCounters(): SimCounters {
@@ -48,6 +55,8 @@ export function createCounters(): SimCounters {
     passwordChanges: 0,
     reboots: 0,
     factoryResets: 0,
+    writeRequests: 0,
+    exploitLikeRequests: 0,
   };
 }
 
@@ -64,4 +73,24 @@ export function resetCounters(counters: SimCounters): void {
 
 export function increment(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+const WRITE_METHODS = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);
+const EXPLOIT_PATHS = /\/SDK\/webLanguage|configurationFile|GUIDFileData/i;
+
+/** Counts a write or an exploit-like request (kept beside the other counters, in one place). */
+export function countRisky(counters: SimCounters, method: string, url: string, body: Buffer): void {
+  if (WRITE_METHODS.has(method)) counters.writeRequests += 1;
+  const query = url.includes('?') ? url.slice(url.indexOf('?') + 1) : '';
+  const text = `${decodeSafely(url)} ${body.toString('latin1')}`;
+  if (EXPLOIT_PATHS.test(url) || /(^|&)auth=/i.test(query) || text.includes('$(') || text.includes('`'))
+    counters.exploitLikeRequests += 1;
+}
+
+function decodeSafely(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
+  }
 }

@@ -1,6 +1,7 @@
 /** Every endpoint a simulated device knows, and the lookup by path. */
 import { accountRoutes } from './account-routes';
 import { activationRoutes } from './activation-routes';
+import { hardeningRoutes } from './hardening-routes';
 import { inputProxyRoutes } from './input-proxy-routes';
 import type { Route } from './route';
 import { securityRoutes } from './security-routes';
@@ -12,6 +13,7 @@ const ROUTES: readonly Route[] = [
   ...securityRoutes,
   ...inputProxyRoutes,
   ...accountRoutes,
+  ...hardeningRoutes,
 ];
 
 export function findRoute(path: string): { route: Route; params: string[] } | null {
