@@ -36,12 +36,13 @@ function sighting(fields: Partial<SadpDevice>): SadpDevice {
 describe('SADP triage before enrolment', () => {
   it('flags the SADP overflow CVE-2025-66177 on a recorder built before 250807', () => {
     const report = triageSadp(sighting({}), () => 0);
-    assert.equal(report?.source, 'sadp');
+    assert.ok(report);
+    assert.equal(report.source, 'sadp');
     assert.deepEqual(
-      report?.findings.map((f) => `${f.id}:${f.confidence}`),
+      report.findings.map((f) => `${f.id}:${f.confidence}`),
       ['CVE-2025-66177:confirmed'],
     );
-    assert.equal(report?.checks.find((c) => c.check === 'settings')?.status, 'not_checked');
+    assert.equal(report.checks.find((c) => c.check === 'settings')?.status, 'not_checked');
   });
 
   it('a recorder with a build from 250807 on has none', () => {
