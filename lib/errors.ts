@@ -265,6 +265,33 @@ export class RotationInProgressError extends HikError {
   }
 }
 
+/** A user with the streaming account's name already exists on the device; hik guard does not take it over. */
+export class AccountNameTakenError extends HikError {
+  override readonly code = 'HIK_ERR_ACCOUNT_NAME_TAKEN';
+  constructor(
+    readonly serial: string,
+    readonly username: string,
+  ) {
+    super(`device ${serial} already has a user named ${username}; choose another name or remove that user`);
+  }
+}
+
+/** The vault or the device has no such account (create the streaming account first). */
+export class AccountMissingError extends HikError {
+  override readonly code = 'HIK_ERR_ACCOUNT_MISSING';
+  constructor(
+    readonly serial: string,
+    readonly account: string,
+    readonly where: 'vault' | 'device',
+  ) {
+    super(
+      where === 'vault'
+        ? `device ${serial} has no ${account} account in the vault; create it first`
+        : `the ${account} account of device ${serial} is no longer on the device; create it again`,
+    );
+  }
+}
+
 /** The camera's password changed, but a recorder channel that records it was not updated or is offline. */
 export class DependentUpdateError extends HikError {
   override readonly code = 'HIK_ERR_DEPENDENT_UPDATE';

@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../lib/errors';
 import type { DeviceAuthenticator } from './device-authenticator';
 import { makeNonce, offersBasic, offersDigest } from './digest-challenge';
 import type { DeviceProfile } from './device-profile';
+import type { DeviceState } from './device-state';
 import { isLoopbackAddress } from './loopback-address';
 import type { SimCounters } from './sim-counters';
 
@@ -40,6 +41,7 @@ export interface RtspServices {
   profile: DeviceProfile;
   authenticator: DeviceAuthenticator;
   counters: SimCounters;
+  state: DeviceState;
 }
 
 export class RtspListener {
@@ -157,6 +159,9 @@ export class RtspListener {
         // Best knowledge, not recorded: a locked address gets the same 401 as a wrong password.
         return reply('401 Unauthorized', [...headers, ...this.challenge(connection.nonce, false)]);
       case 'authenticated':
+        // A right login without the live-view right (UserPermission remote preview) is no failed login.
+        if (!this.services.state.accounts.rightsOf(outcome.user).preview)
+          return reply('403 Forbidden', headers);
         break;
     }
     const path = pathOf(request.url);

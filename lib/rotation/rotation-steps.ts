@@ -14,7 +14,8 @@ export const ROTATION_STEPS = [
   'commit',
 ] as const;
 
-export type RotationStep = (typeof ROTATION_STEPS)[number] | 'reconcile';
+/** `permissions`: a new account's rights (the streaming account, lib/accounts/). */
+export type RotationStep = (typeof ROTATION_STEPS)[number] | 'reconcile' | 'permissions';
 
 export interface RotationEvent {
   serial: string;
@@ -23,6 +24,8 @@ export interface RotationEvent {
   phase: 'start' | 'done' | 'failed';
   /** The error code when `failed`. */
   code?: string;
+  /** A named account's operation (`streaming`); absent for the administrator. */
+  account?: string;
 }
 
 /**
