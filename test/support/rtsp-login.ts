@@ -25,7 +25,51 @@ interface RtspReply {
 
 const MAX_REPLY_BYTES = 64 * 1024;
 
+/** An RTSP connection left open after a good login, as a consumer streaming from the camera has. */
+export interface RtspSession {
+  /** Resolves when the camera (or `close`) ends the connection. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+/** One login, connection closed afterwards. */
 export async function rtspLogin(url: string, options: RtspLoginOptions): Promise<RtspLoginResult> {
+  const { result, session } = await rtspConnect(url, options);
+  session?.close();
+  return result;
+}
+
+/** One login; after a good one the connection stays open (a streaming session) until closed. */
+export async function rtspConnect(
+  url: string,
+  options: RtspLoginOptions,
+): Promise<{ result: RtspLoginResult; session: RtspSession | null }> {
+  const result = await login(url, options);
+  if (result.result !== 'ok') result.connection?.close();
+  return { result: result.result, session: result.result === 'ok' ? result.connection : null };
+}
+
+async function login(
+  url: string,
+  options: RtspLoginOptions,
+): Promise<{ result: RtspLoginResult; connection: RtspConnection | null }> {
+  const connection = await open(url, options);
+  if (!connection) return { result: 'unreachable', connection: null };
+  if (typeof connection === 'string') return { result: connection, connection: null };
+  return {
+    result: await exchange(connection.connection, connection.credential),
+    connection: connection.connection,
+  };
+}
+
+async function open(
+  url: string,
+  options: RtspLoginOptions,
+): Promise<
+  | { connection: RtspConnection; credential: { userName: string; password: string; uri: string } }
+  | RtspLoginResult
+  | null
+> {
   let target: URL;
   try {
     target = new URL(url);
@@ -39,26 +83,28 @@ export async function rtspLogin(url: string, options: RtspLoginOptions): Promise
   target.password = '';
   const requestUri = target.toString();
   const connection = await RtspConnection.open(target, options);
-  if (!connection) return 'unreachable';
-  try {
-    const optionsReply = await connection.request('OPTIONS', requestUri, []);
-    if (!optionsReply) return 'unreachable';
-    const accept = ['Accept: application/sdp'];
-    const first = await connection.request('DESCRIBE', requestUri, accept);
-    if (!first) return 'unreachable';
-    if (first.status !== 401) return resultOf(first.status);
-    if (!userName) return 'refused';
-    const authorization = authorizationFor(first, { userName, password, uri: requestUri });
-    if (!authorization) return 'protocol-error';
-    const second = await connection.request('DESCRIBE', requestUri, [
-      ...accept,
-      `Authorization: ${authorization}`,
-    ]);
-    if (!second) return 'unreachable';
-    return resultOf(second.status);
-  } finally {
-    connection.close();
-  }
+  return connection ? { connection, credential: { userName, password, uri: requestUri } } : null;
+}
+
+async function exchange(
+  connection: RtspConnection,
+  credential: { userName: string; password: string; uri: string },
+): Promise<RtspLoginResult> {
+  const optionsReply = await connection.request('OPTIONS', credential.uri, []);
+  if (!optionsReply) return 'unreachable';
+  const accept = ['Accept: application/sdp'];
+  const first = await connection.request('DESCRIBE', credential.uri, accept);
+  if (!first) return 'unreachable';
+  if (first.status !== 401) return resultOf(first.status);
+  if (!credential.userName) return 'refused';
+  const authorization = authorizationFor(first, credential);
+  if (!authorization) return 'protocol-error';
+  const second = await connection.request('DESCRIBE', credential.uri, [
+    ...accept,
+    `Authorization: ${authorization}`,
+  ]);
+  if (!second) return 'unreachable';
+  return resultOf(second.status);
 }
 
 function resultOf(status: number): RtspLoginResult {
@@ -110,7 +156,8 @@ function authorizationFor(
 }
 
 /** One TCP connection carrying sequential RTSP requests, each answered or given up after the timeout. */
-class RtspConnection {
+class RtspConnection implements RtspSession {
+  readonly closed: Promise<void>;
   private cseq = 0;
   private buffered = Buffer.alloc(0);
   private waiting: (() => void) | null = null;
@@ -120,6 +167,7 @@ class RtspConnection {
     private readonly socket: net.Socket,
     private readonly timeoutMs: number,
   ) {
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     socket.on('data', (chunk: Buffer) => {
       this.buffered = Buffer.concat([this.buffered, chunk]);
       if (this.buffered.length > MAX_REPLY_BYTES) socket.destroy();
