@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { defaultLoginGuard, type LoginGuard, type RefusalMemory } from '../lib/isapi/login-guard';
 import { runSimCommand, SIM_HELP } from '../sim';
 import { ACTIVATE_HELP, runActivateCommand } from './activate-command';
+import { AUDIT_HELP, runAuditCommand } from './audit-command';
 import { EXIT, UsageError, writeLine, type CliIo } from './cli-io';
 import { formatHelp, shortUsage, type CommandHelp } from './command-help';
 import { DISCOVER_HELP, runDiscoverCommand } from './discover-command';
@@ -65,6 +66,12 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     run: runActivateCommand,
     help: ACTIVATE_HELP,
     summary: 'claim an inactive device with a generated password kept in a vault',
+    logsIn: true,
+  },
+  audit: {
+    run: runAuditCommand,
+    help: AUDIT_HELP,
+    summary: 'check devices for known firmware vulnerabilities and risky settings (read only)',
     logsIn: true,
   },
   sim: {

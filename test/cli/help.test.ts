@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { runCli } from '../support/cli-run';
 
-const COMMANDS = ['discover', 'status', 'rotate', 'reconcile', 'vault', 'watch', 'activate', 'sim'];
+const COMMANDS = ['discover', 'status', 'rotate', 'reconcile', 'vault', 'watch', 'activate', 'audit', 'sim'];
 
 describe('hik-guard help', () => {
   for (const command of COMMANDS) {
@@ -78,6 +78,7 @@ describe('hik-guard help', () => {
     [['activate', '--host', 'x'], /^hik-guard activate: --vault FILE is required$/],
     [['reconcile', '--bogus'], /^hik-guard reconcile: Unknown option '--bogus'/],
     [['sim', '--devices', 'many'], /^hik-guard sim: --devices must be an integer/],
+    [['audit'], /^hik-guard audit: --host or --vault is required$/],
   ] as const) {
     it(`hik-guard ${args.join(' ')}: the error, then "Usage: hik-guard ${args[0]} … --help for more"`, async () => {
       const run = await runCli([...args]);
