@@ -14,7 +14,7 @@
  * - It answers with a result, never throws: refused (the consumer said no, or cannot be changed
  *   by machine) and unreachable (try again later) carry a typed error without any secret.
  */
-import type { ConsumerRefusedError, ConsumerUnreachableError } from '../errors';
+import type { ConsumerRefusedError, ConsumerUnreachableError, HikErrorCode } from '../errors';
 
 /** Which kind of software holds the password; the editor, the sidebar and HA show it. */
 export const CONSUMER_KINDS = [
@@ -103,6 +103,12 @@ export interface Consumer {
   readonly label: string;
   readonly account: ConsumerAccount;
   update(credential: ConsumerCredential, context: ConsumerUpdateContext): Promise<ConsumerUpdateResult>;
+  /**
+   * Optional: after the device verified the new password and the vault committed it, checks
+   * that the consumer works with it (a recorder channel is online again) without sending any
+   * password. Not `updated` (or out of date) makes the consumer stale, so it is updated again.
+   */
+  confirm?(context: ConsumerUpdateContext): Promise<ConsumerUpdateResult>;
 }
 
 /** Consumers in the order the immediate phase updates them (stable for equal urgency). */
@@ -123,7 +129,7 @@ export interface ConsumerReport {
   readonly account: ConsumerAccount;
   readonly status: ConsumerUpdateResult['status'];
   /** The error code when refused or unreachable. */
-  readonly code: string | null;
+  readonly code: HikErrorCode | null;
   readonly outOfDate: readonly string[];
 }
 

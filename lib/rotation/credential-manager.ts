@@ -9,7 +9,9 @@ import { RESULT_REASONS, type ResultReason } from '../device-vocabulary';
 import { HikError, VaultRecordMissingError } from '../errors';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { CredentialVault, VaultRecord } from '../vault/credential-vault';
-import type { DependentResult, RecorderLink } from './dependent-channels';
+import type { Consumer, ConsumerReport } from '../consumers/consumer';
+import { RecorderChannelConsumer } from '../consumers/recorder-channel-consumer';
+import { refreshStaleConsumers } from './consumer-updates';
 import type { DeviceLocks } from './device-locks';
 import { enrolDevice, findRecordByAddress } from './enrol-device';
 import { reconcileDevice } from './reconcile-device';
@@ -30,6 +32,8 @@ export interface ManagedDevice {
   allowHttpPasswordChange: boolean;
   /** A recorder whose channels follow the password changes of the other devices. */
   recorder: boolean;
+  /** Other holders of this device's passwords configured for it (go2rtc, Frigate, HA…). */
+  consumers?: readonly Consumer[] | undefined;
   /** The password typed for enrolment; asked only when the vault does not know the device. */
   enrolmentPassword(): string | undefined;
 }
@@ -43,14 +47,14 @@ export interface DeviceResult {
   result: DeviceResultKind;
   reason: ResultReason | null;
   rotatedAt: string | null;
-  /** Recorder channels (and other holders of the password) and whether each was updated. */
-  dependents: DependentResult[];
+  /** Recorder channels and other holders of the password, and whether each was updated. */
+  consumers: ConsumerReport[];
   /** The typed error behind a failure, for logs and exit codes (never carries a password). */
   error: HikError | null;
 }
 
-type Outcome = Omit<DeviceResult, 'key' | 'serial' | 'name' | 'dependents' | 'error'> &
-  Partial<Pick<DeviceResult, 'dependents' | 'error'>>;
+type Outcome = Omit<DeviceResult, 'key' | 'serial' | 'name' | 'consumers' | 'error'> &
+  Partial<Pick<DeviceResult, 'consumers' | 'error'>>;
 
 export interface CredentialManagerOptions {
   vault: CredentialVault;
@@ -102,11 +106,10 @@ export class CredentialManager {
 
   async rotate(device: ManagedDevice): Promise<DeviceResult> {
     return this.guarded(device, async (record) => {
-      const recorders = this.recordersFor(device);
       const outcome = await rotateDevice({
         ...this.common(device, record),
         allowHttpPasswordChange: device.allowHttpPasswordChange,
-        recorders,
+        consumers: this.consumersOf(device),
         settleMs: this.options.settleMs,
         signal: this.options.signal,
         clock: this.options.clock,
@@ -115,7 +118,7 @@ export class CredentialManager {
         result: outcome.result,
         reason: outcome.reason,
         rotatedAt: outcome.rotatedAt,
-        dependents: outcome.dependents,
+        consumers: outcome.consumers,
         error: outcome.error,
       };
     });
@@ -179,19 +182,49 @@ export class CredentialManager {
     };
   }
 
-  /** Recorders among the other devices, once enrolled (a recorder not yet enrolled is skipped). */
-  private recordersFor(device: ManagedDevice): RecorderLink[] {
-    const links: RecorderLink[] = [];
+  /**
+   * Brings the device's stale consumers (a refusal, an unreachable one, a crash before they were
+   * reached) up to date with the vault's current password. Results name only what is still out
+   * of date; nothing is sent while a change is unresolved or the device needs attention.
+   */
+  async refreshConsumers(device: ManagedDevice): Promise<ConsumerReport[]> {
+    const record = this.record(device);
+    if (!record || record.staleConsumers.length === 0) return [];
+    return refreshStaleConsumers({
+      vault: this.options.vault,
+      serial: record.serial,
+      consumers: this.consumersOf(device),
+      device: { serial: record.serial, host: device.host, port: device.port },
+      signal: this.options.signal,
+      locks: this.options.locks,
+    });
+  }
+
+  /**
+   * The device's consumers: its configured ones, plus the recorders among the other devices,
+   * once enrolled (a recorder not yet enrolled is skipped).
+   */
+  consumersOf(device: ManagedDevice): Consumer[] {
+    const consumers: Consumer[] = [...(device.consumers ?? [])];
     for (const recorder of this.devices.filter((d) => d.recorder && d.key !== device.key)) {
       const record = this.record(recorder);
       if (record) {
-        links.push({
-          serial: record.serial,
-          address: { host: recorder.host, port: recorder.port, protocol: recorder.protocol },
-        });
+        consumers.push(
+          new RecorderChannelConsumer({
+            vault: this.options.vault,
+            recorder: {
+              serial: record.serial,
+              address: { host: recorder.host, port: recorder.port, protocol: recorder.protocol },
+            },
+            guard: this.options.guard,
+            connectTimeoutMs: this.options.connectTimeoutMs,
+            requestTimeoutMs: this.options.requestTimeoutMs,
+            clock: this.options.clock,
+          }),
+        );
       }
     }
-    return links;
+    return consumers;
   }
 
   private async guarded(
@@ -216,7 +249,7 @@ export class CredentialManager {
   }
 
   private result(device: ManagedDevice, serial: string | null, outcome: Outcome): DeviceResult {
-    return { key: device.key, serial, name: device.name, dependents: [], error: null, ...outcome };
+    return { key: device.key, serial, name: device.name, consumers: [], error: null, ...outcome };
   }
 }
 

@@ -12,6 +12,7 @@ import {
   getProxyChannelStatus,
   listProxyChannels,
   putProxyChannelPassword,
+  type ProxyChannel,
 } from '../isapi/endpoints/input-proxy';
 import { DeviceConnection, type ConnectionOptions, type DeviceAddress } from './device-connection';
 import type { CredentialVault } from '../vault/credential-vault';
@@ -78,11 +79,7 @@ async function updateRecorder(
     connection = new DeviceConnection(options.vault, record, link.address, options);
     // The camera's password goes to this device only once it proved to be the enrolled recorder.
     await connection.identify();
-    const channels = (await listProxyChannels(connection.client)).filter(
-      (c) =>
-        c.ipAddress === options.camera.host &&
-        (options.camera.channelPort === undefined || c.managePort === options.camera.channelPort),
-    );
+    const channels = await channelsRecording(connection, options.camera);
     const updated: number[] = [];
     const results: DependentResult[] = [];
     for (const channel of channels) {
@@ -114,9 +111,21 @@ async function updateRecorder(
   }
 }
 
+/** Channels of the recorder that log in to the camera. */
+export async function channelsRecording(
+  connection: DeviceConnection,
+  camera: CameraMatch,
+): Promise<ProxyChannel[]> {
+  return (await listProxyChannels(connection.client)).filter(
+    (c) =>
+      c.ipAddress === camera.host &&
+      (camera.channelPort === undefined || c.managePort === camera.channelPort),
+  );
+}
+
 /** Polls channel status until every id is online or the time is up; returns the online ids. */
-async function waitOnline(
-  options: DependentUpdateOptions,
+export async function waitOnline(
+  options: Pick<DependentUpdateOptions, 'clock' | 'sleep' | 'pollMs' | 'onlineTimeoutMs'>,
   connection: DeviceConnection,
   ids: readonly number[],
 ): Promise<Set<number>> {

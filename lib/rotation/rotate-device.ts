@@ -1,8 +1,12 @@
 /**
  * The rotation of one device's password, write-ahead like HashiCorp Vault's static roles:
  *
- *   precheck -> generate -> persist pending -> PUT users/<id> -> settle -> verify(new)
- *     -> update dependents (recorder channels) -> commit -> report
+ *   precheck -> generate -> persist pending (with the consumers to reach) -> PUT users/<id>
+ *     -> update consumers -> settle -> verify(new) -> commit -> confirm consumers -> report
+ *
+ * The consumers (recorder channels, go2rtc, Home Assistant integrations…) get the new password
+ * the moment the device accepted it, not after the settle: each retries with the old one on its
+ * own cadence and every such retry is a failed login at the device (consumer-updates.ts).
  *
  * Nothing is sent before the device proved (deviceInfo, with the current password, one attempt)
  * to be the enrolled serial, and no new password is sent before it is durable in the vault. A
@@ -23,7 +27,14 @@ import {
   VaultRecordMissingError,
 } from '../errors';
 import { checkUser, getSecurityCapabilities, listUsers, putUserPassword } from '../isapi/endpoints/security';
-import { updateDependentChannels, type DependentResult, type RecorderLink } from './dependent-channels';
+import type { Consumer, ConsumerDevice, ConsumerReport } from '../consumers/consumer';
+import {
+  adminConsumers,
+  confirmConsumers,
+  refreshHeld,
+  updateConsumers,
+  type ConsumerPhaseOptions,
+} from './consumer-updates';
 import { DeviceConnection, type ConnectionOptions, type DeviceAddress } from './device-connection';
 import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
 import { generatePassword, type PasswordPolicyOptions } from './password-policy';
@@ -36,11 +47,12 @@ export type RotationResult = 'rotated' | 'skipped' | 'failed' | 'needs_attention
 export interface RotationOutcome {
   serial: string;
   result: RotationResult;
-  /** Error code (`HIK_ERR_*`) or `aborted`; for `rotated`, set when a dependent was not updated. */
+  /** Error code (`HIK_ERR_*`) or `aborted`; for `rotated`, set when a consumer is out of date. */
   reason: ResultReason | null;
   /** ISO time of the commit, for `rotated`. */
   rotatedAt: string | null;
-  dependents: DependentResult[];
+  /** What each consumer of the password came to (no secrets). */
+  consumers: ConsumerReport[];
   /** The typed error behind a failure, for logs (never carries a password). */
   error: HikError | null;
 }
@@ -52,10 +64,8 @@ export interface RotateOptions extends ConnectionOptions {
   address?: DeviceAddress | undefined;
   /** The per-device opt-in to change a password over plain HTTP. Default false. */
   allowHttpPasswordChange?: boolean | undefined;
-  /** Enrolled recorders that may record this camera; their matching channels get the new password. */
-  recorders?: readonly RecorderLink[] | undefined;
-  /** Match recorder channels on this `managePortNo` as well as the camera's address. */
-  channelPort?: number | undefined;
+  /** Who else holds the device's passwords (recorder channels, go2rtc…); the admin ones follow. */
+  consumers?: readonly Consumer[] | undefined;
   /** Wait between the PUT and the verification. Default 2 s. */
   settleMs?: number | undefined;
   /** Wanted password length (clamped to the device's limits). Default 16. */
@@ -66,8 +76,6 @@ export interface RotateOptions extends ConnectionOptions {
   /** Stops the rotation at the next step boundary before the PUT (after it, the rotation finishes). */
   signal?: AbortSignal | undefined;
   locks?: DeviceLocks | undefined;
-  dependentPollMs?: number | undefined;
-  dependentTimeoutMs?: number | undefined;
   sleep?: ((ms: number) => Promise<void>) | undefined;
   clock?: (() => number) | undefined;
 }
@@ -138,7 +146,11 @@ async function rotateConnected(
     ),
   );
   if (options.signal?.aborted) return aborted(serial);
-  await step('persist_pending', () => vault.writePending(serial, newPassword));
+  const consumers = consumerPhase(options, record);
+  const due = adminConsumers(consumers.consumers);
+  await step('persist_pending', () =>
+    vault.writePending(serial, newPassword, { consumers: due.map((c) => c.id) }),
+  );
   if (options.signal?.aborted) {
     await vault.discardPending(serial); // nothing was sent: the pending password never existed on the device
     return aborted(serial);
@@ -155,16 +167,38 @@ async function rotateConnected(
       await vault.discardPending(serial);
       throw err;
     }
-    return settleAmbiguous(options, err);
+    return settleAmbiguous(options, consumers, err);
   }
+
+  // The device holds the new password now: every second a consumer keeps the old one costs a login.
+  const reports =
+    due.length === 0
+      ? []
+      : await step('update_consumers', () =>
+          updateConsumers(consumers, due, { username: record.username, password: newPassword }, 'pending'),
+        );
 
   try {
     await step('settle', () => sleep(options.settleMs ?? DEFAULT_SETTLE_MS));
     await step('verify', () => checkUser(connection.client, connection.credential(newPassword)));
   } catch (err) {
-    return settleAmbiguous(options, err);
+    return settleAmbiguous(options, consumers, err);
   }
-  return finish(options, newPassword, clock, { commit: true });
+  const rotatedAt = new Date(clock()).toISOString();
+  await step('commit', () => vault.commitPending(serial, new Date(rotatedAt)));
+  const confirmed =
+    reports.length === 0 ? [] : await step('confirm_consumers', () => confirmConsumers(consumers, reports));
+  return rotated(serial, rotatedAt, confirmed);
+}
+
+/** Where the consumers find the device, and the vault that tracks them. */
+function consumerPhase(options: RotateOptions, record: VaultRecord): ConsumerPhaseOptions {
+  const device: ConsumerDevice = {
+    serial: record.serial,
+    host: options.address?.host ?? record.host ?? '',
+    port: options.address?.port ?? record.port ?? undefined,
+  };
+  return { vault: options.vault, serial: options.serial, consumers: options.consumers ?? [], device };
 }
 
 /**
@@ -181,66 +215,50 @@ async function identifyOrFlag(vault: CredentialVault, connection: DeviceConnecti
   }
 }
 
-/** The PUT or the verification went wrong in a way that proves nothing: ask the device, once each. */
-async function settleAmbiguous(options: RotateOptions, cause: unknown): Promise<RotationOutcome> {
+/**
+ * The PUT or the verification went wrong in a way that proves nothing: ask the device, once
+ * each. Whichever password it holds, the consumers are then brought to it (the vault lists who
+ * still needs it: those not reached yet, or those given a password the device did not keep).
+ */
+async function settleAmbiguous(
+  options: RotateOptions,
+  consumers: ConsumerPhaseOptions,
+  cause: unknown,
+): Promise<RotationOutcome> {
   const settled = await reconcileHeld(options);
-  switch (settled.resolution) {
-    case 'pending': {
-      const record = options.vault.get(options.serial);
-      return finish(options, record?.password ?? '', options.clock ?? Date.now, { commit: false });
-    }
-    case 'needs_attention':
-      throw new NeedsAttentionError(options.serial, settled.reason ?? 'unknown');
-    default:
-      throw cause;
+  if (settled.resolution === 'needs_attention') {
+    throw new NeedsAttentionError(options.serial, settled.reason ?? 'unknown');
   }
+  const reports = await runStep(options.onEvent, options.serial, 'update_consumers', () =>
+    refreshHeld(consumers),
+  );
+  if (settled.resolution !== 'pending') throw cause;
+  const record = options.vault.get(options.serial);
+  return rotated(
+    options.serial,
+    record?.lastRotation ?? new Date((options.clock ?? Date.now)()).toISOString(),
+    reports,
+  );
 }
 
-async function finish(
-  options: RotateOptions,
-  newPassword: string,
-  clock: () => number,
-  how: { commit: boolean },
-): Promise<RotationOutcome> {
-  const { vault, serial, onEvent } = options;
-  const record = vault.get(serial);
-  const cameraHost = options.address?.host ?? record?.host;
-  const recorders = options.recorders ?? [];
-  let dependents: DependentResult[] = [];
-  if (recorders.length > 0 && cameraHost) {
-    dependents = await runStep(onEvent, serial, 'update_dependents', () =>
-      updateDependentChannels({
-        ...options,
-        camera: { host: cameraHost, channelPort: options.channelPort },
-        recorders,
-        password: newPassword,
-        pollMs: options.dependentPollMs,
-        onlineTimeoutMs: options.dependentTimeoutMs,
-        sleep: options.sleep ?? ((ms: number) => delay(ms)),
-        clock,
-      }),
-    );
-  }
-  const rotatedAt = new Date(clock()).toISOString();
-  if (how.commit)
-    await runStep(onEvent, serial, 'commit', () => vault.commitPending(serial, new Date(rotatedAt)));
-  const problem = dependents.find((d) => d.code !== null);
+function rotated(serial: string, rotatedAt: string, consumers: ConsumerReport[]): RotationOutcome {
+  const problem = consumers.find((c) => c.status !== 'updated' || c.outOfDate.length > 0);
   return {
     serial,
     result: 'rotated',
-    reason: problem?.code ?? null,
+    reason: problem ? (problem.code ?? 'HIK_ERR_DEPENDENT_UPDATE') : null,
     rotatedAt,
-    dependents,
+    consumers,
     error: null,
   };
 }
 
 function aborted(serial: string): RotationOutcome {
-  return { serial, result: 'skipped', reason: 'aborted', rotatedAt: null, dependents: [], error: null };
+  return { serial, result: 'skipped', reason: 'aborted', rotatedAt: null, consumers: [], error: null };
 }
 
 function outcome(serial: string, result: RotationResult, error: HikError): RotationOutcome {
-  return { serial, result, reason: error.code, rotatedAt: null, dependents: [], error };
+  return { serial, result, reason: error.code, rotatedAt: null, consumers: [], error };
 }
 
 function failure(serial: string, err: unknown): RotationOutcome {

@@ -8,14 +8,21 @@ export const ROTATION_STEPS = [
   'generate',
   'persist_pending',
   'apply',
+  /** Only when the device has consumers (recorder channels, go2rtc…) of the changed account. */
+  'update_consumers',
   'settle',
   'verify',
-  'update_dependents',
   'commit',
+  /** Only after update_consumers: checks that updated consumers work (channels online). */
+  'confirm_consumers',
 ] as const;
 
-/** `permissions`: a new account's rights (the streaming account, lib/accounts/). */
-export type RotationStep = (typeof ROTATION_STEPS)[number] | 'reconcile' | 'permissions';
+/**
+ * `reconcile` settles an unresolved change; `update_dependents` is the re-claim's recorder step;
+ * `permissions`: a new account's rights (the streaming account, lib/accounts/).
+ */
+export type RotationStep =
+  (typeof ROTATION_STEPS)[number] | 'reconcile' | 'update_dependents' | 'permissions';
 
 export interface RotationEvent {
   serial: string;

@@ -24,6 +24,7 @@ import {
   accountNameField,
   checkPatch,
   HISTORY_LIMIT,
+  idList,
   newRecord,
   type AccountRecord,
   type EnrolInput,
@@ -162,14 +163,16 @@ export class CredentialVault {
    * only then may the device be changed. The same pending password again is a no-op; a different
    * one while one is pending throws VaultPendingExistsError (it may be the device's password).
    * `currentUnusable`: the current password is known not to open the device (it was reset), so
-   * reconcile goes straight to the pending one; recorded in the same write.
+   * reconcile goes straight to the pending one; recorded in the same write. `consumers`: ids of
+   * the consumers that must get the new password once the device took it (write-ahead for them).
    */
   async writePending(
     serial: string,
     password: string,
-    options: { currentUnusable?: boolean } = {},
+    options: { currentUnusable?: boolean; consumers?: readonly string[] } = {},
   ): Promise<void> {
     requirePassword(password);
+    const consumers = idList([...(options.consumers ?? [])], 'consumers');
     await this.change(serial, (record, now) => {
       if (record.pending) {
         if (record.pending.password === password) return null;
@@ -182,19 +185,27 @@ export class CredentialVault {
           since: now.toISOString(),
           currentRejectedAt: options.currentUnusable ? now.toISOString() : null,
           requestSentAt: null,
+          consumers,
+          consumersUpdated: [],
         },
         state: 'pending',
       };
     });
   }
 
-  /** The pending password becomes current; the old current goes to the history (until = `at`). */
+  /**
+   * The pending password becomes current; the old current goes to the history (until = `at`).
+   * Consumers of the change that did not get it yet become stale (still to be updated).
+   */
   async commitPending(serial: string, at?: Date): Promise<void> {
     await this.change(serial, (record, now) => {
       if (!record.pending) throw new InvalidArgumentError(`device ${serial} has no pending password`);
       const when = (at ?? now).toISOString();
+      const { consumers, consumersUpdated } = record.pending;
+      const stale = union(record.staleConsumers, consumers).filter((id) => !consumersUpdated.includes(id));
       return {
         ...record,
+        staleConsumers: stale,
         password: record.pending.password,
         pending: null,
         previous: [{ password: record.password, until: when }, ...record.previous].slice(0, HISTORY_LIMIT),
@@ -210,9 +221,59 @@ export class CredentialVault {
     return this.commitPending(serial, at);
   }
 
-  /** The current password was proven to work: the pending one is dropped, state ok. */
+  /**
+   * The current password was proven to work: the pending one is dropped, state ok. Consumers
+   * that were already given the pending password are stale: they need the current one again.
+   */
   async discardPending(serial: string): Promise<void> {
-    await this.change(serial, (record) => ({ ...record, pending: null, state: 'ok', attentionReason: null }));
+    await this.change(serial, (record) => ({
+      ...record,
+      staleConsumers: union(record.staleConsumers, record.pending?.consumersUpdated ?? []),
+      pending: null,
+      state: 'ok',
+      attentionReason: null,
+    }));
+  }
+
+  /**
+   * A consumer now holds the `pending` password (during a change, once the device took it) or the
+   * `current` one (a stale consumer brought up to date). A note that no longer fits (the change
+   * was resolved meanwhile) writes nothing, so the consumer stays due for an update.
+   */
+  async noteConsumerUpdated(serial: string, consumerId: string, holds: 'pending' | 'current'): Promise<void> {
+    await this.change(serial, (record) => {
+      if (holds === 'pending') {
+        const pending = record.pending;
+        if (!pending || !pending.consumers.includes(consumerId)) return null;
+        if (pending.consumersUpdated.includes(consumerId)) return null;
+        return {
+          ...record,
+          pending: { ...pending, consumersUpdated: [...pending.consumersUpdated, consumerId] },
+        };
+      }
+      if (record.pending || !record.staleConsumers.includes(consumerId)) return null;
+      return { ...record, staleConsumers: record.staleConsumers.filter((id) => id !== consumerId) };
+    });
+  }
+
+  /**
+   * A consumer turned out not to work with the current password after all (a recorder channel
+   * stayed offline): it is due for another update with the current one.
+   */
+  async markConsumerStale(serial: string, consumerId: string): Promise<void> {
+    await this.change(serial, (record) =>
+      record.staleConsumers.includes(consumerId)
+        ? null
+        : { ...record, staleConsumers: [...record.staleConsumers, consumerId] },
+    );
+  }
+
+  /** Forgets stale consumers that are no longer configured (none of `known`). */
+  async forgetConsumers(serial: string, known: readonly string[]): Promise<void> {
+    await this.change(serial, (record) => {
+      const kept = record.staleConsumers.filter((id) => known.includes(id));
+      return kept.length === record.staleConsumers.length ? null : { ...record, staleConsumers: kept };
+    });
   }
 
   /**
@@ -452,6 +513,10 @@ function describe(result: DecodeResult): string {
 
 function sorted(records: VaultRecord[]): VaultRecord[] {
   return records.sort((a, b) => (a.serial < b.serial ? -1 : a.serial > b.serial ? 1 : 0));
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
 }
 
 function requirePassword(password: unknown): void {

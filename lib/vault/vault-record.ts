@@ -28,6 +28,11 @@ export interface VaultRecord {
   lastVerification: string | null;
   state: VaultState;
   attentionReason: string | null;
+  /**
+   * Ids of consumers (lib/consumers/consumer.ts) that do not hold the current password yet: a
+   * rotation committed before they took it, or a crash came first. Retried with the current one.
+   */
+  staleConsumers: string[];
   /** Last known address, informational: the identity is the serial. */
   host: string | null;
   port: number | null;
@@ -72,6 +77,12 @@ export interface PendingPassword {
    * most likely taken the pending password, so reconcile tries it first. Null: never sent.
    */
   requestSentAt: string | null;
+  /**
+   * Write-ahead for consumers: the ids that must get the pending password once the device took
+   * it, and those that did. Commit leaves the rest stale; a discard makes the updated ones stale.
+   */
+  consumers: string[];
+  consumersUpdated: string[];
 }
 
 export interface EnrolInput {
@@ -167,6 +178,7 @@ export function newRecord(input: EnrolInput, now: string): VaultRecord {
     lastVerification: null,
     state: 'ok',
     attentionReason: null,
+    staleConsumers: [],
     host: textOrNull(input.host ?? null, 'host'),
     port: portOrNull(input.port ?? null),
     protocol: protocolOrNull(input.protocol ?? null),
@@ -225,6 +237,8 @@ export function readRecord(value: unknown, expectedSerial: string): VaultRecord 
     lastVerification: timeOrNull(r.lastVerification, 'lastVerification'),
     state: r.state as VaultState,
     attentionReason: textOrNull(r.attentionReason, 'attentionReason'),
+    // Absent in files written before consumers were tracked: none known stale.
+    staleConsumers: idList(r.staleConsumers ?? [], 'staleConsumers'),
     host: textOrNull(r.host, 'host'),
     port: portOrNull(r.port),
     protocol: protocolOrNull(r.protocol),
@@ -284,5 +298,15 @@ function readPending(value: unknown): VaultRecord['pending'] {
     // Absent in files written before the field existed: nothing was seen then.
     currentRejectedAt: timeOrNull(p.currentRejectedAt ?? null, 'pending.currentRejectedAt'),
     requestSentAt: timeOrNull(p.requestSentAt ?? null, 'pending.requestSentAt'),
+    consumers: idList(p.consumers ?? [], 'pending.consumers'),
+    consumersUpdated: idList(p.consumersUpdated ?? [], 'pending.consumersUpdated'),
   };
+}
+
+/** A list of consumer ids: distinct non-empty strings. */
+export function idList(value: unknown, field: string): string[] {
+  if (!Array.isArray(value)) throw new FieldError(`${field} must be a list`);
+  const ids = value.map((id: unknown) => text(id, field));
+  if (new Set(ids).size !== ids.length) throw new FieldError(`${field} lists an id twice`);
+  return ids;
 }

@@ -78,7 +78,7 @@ export = (RED: NodeAPI): void => {
         reason: result.reason,
         rotatedAt: result.rotatedAt,
         nextRotation: nextRotation(result.serial),
-        dependents: result.dependents,
+        consumers: result.consumers,
       };
       // Opt-in only: for users who forward the new password to their password manager.
       if (settings.includePassword && result.result === 'rotated' && result.serial) {

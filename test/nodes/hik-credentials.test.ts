@@ -153,7 +153,7 @@ describe('hik-credentials node', function () {
         reason: null,
         rotatedAt: 'string',
         nextRotation: null,
-        dependents: [],
+        consumers: [],
       },
     );
     const newPassword = camera.state.admin.password ?? '';

@@ -69,15 +69,43 @@ describe('rotateDevice against the simulator', function () {
       password: ADMIN_PASSWORD,
     });
 
+    const events: RotationEvent[] = [];
     const outcome = await rotateDevice(
-      fx.options(camera, { recorders: [{ serial: nvr.serialNumber }], channelPort: camera.port ?? 0 }),
+      fx.options(camera, {
+        consumers: [fx.recorderConsumer(nvr, { channelPort: camera.port ?? 0 })],
+        onEvent: (e) => void events.push(e),
+      }),
     );
 
     assert.equal(outcome.result, 'rotated', String(outcome.error));
     assert.equal(outcome.reason, null);
-    assert.deepEqual(outcome.dependents, [
-      { recorderSerial: nvr.serialNumber, channelId: recorded.id, online: true, code: null },
+    assert.deepEqual(outcome.consumers, [
+      {
+        id: `recorder_channel:${nvr.serialNumber}`,
+        kind: 'recorder_channel',
+        label: `recorder ${nvr.serialNumber}`,
+        account: 'admin',
+        status: 'updated',
+        code: null,
+        outOfDate: [],
+      },
     ]);
+    // The channel follows the moment the camera took the password, before the settle.
+    assert.deepEqual(
+      events.filter((e) => e.phase === 'done').map((e) => e.step),
+      [
+        'precheck',
+        'generate',
+        'persist_pending',
+        'apply',
+        'update_consumers',
+        'settle',
+        'verify',
+        'commit',
+        'confirm_consumers',
+      ],
+    );
+    assert.deepEqual(fx.vault.get(camera.serialNumber)?.staleConsumers, []);
     const password = fx.vault.get(camera.serialNumber)?.password;
     assert.equal(password, camera.state.admin.password);
     assert.equal(nvr.state.channelById(recorded.id)?.password, password);
@@ -92,12 +120,16 @@ describe('rotateDevice against the simulator', function () {
     // The channel points at a port where nothing answers.
     nvr.addChannel({ ipAddress: '127.0.0.24', managePortNo: 9, userName: 'admin', password: ADMIN_PASSWORD });
     const outcome = await rotateDevice(
-      fx.options(camera, { recorders: [{ serial: nvr.serialNumber }], dependentTimeoutMs: 100 }),
+      fx.options(camera, { consumers: [fx.recorderConsumer(nvr, { onlineTimeoutMs: 100 })] }),
     );
     assert.equal(outcome.result, 'rotated');
     assert.equal(outcome.reason, 'HIK_ERR_DEPENDENT_UPDATE');
-    assert.equal(outcome.dependents[0]?.online, false);
+    assert.deepEqual(outcome.consumers[0]?.outOfDate, ['recorder channel 1']);
     assert.equal(fx.vault.get(camera.serialNumber)?.password, camera.state.admin.password);
+    // Not online with the new password: the vault keeps the recorder due for another update.
+    assert.deepEqual(fx.vault.get(camera.serialNumber)?.staleConsumers, [
+      `recorder_channel:${nvr.serialNumber}`,
+    ]);
   });
 
   it('pins the certificate on first use over HTTPS and keeps the pin in the vault', async () => {

@@ -47,11 +47,10 @@ export interface MatrixFault {
 const OPERATION_BOUND_MS = 10_000;
 const ROTATION_CHILD = join(__dirname, '..', '..', 'lib', 'rotation', 'support', 'rotation-child.ts');
 const OPERATION_CHILD = join(__dirname, 'operation-child.ts');
-/** Step boundaries of a rotation without recorders, in event order (start, done per step). */
-const ROTATION_EVENTS = ROTATION_STEPS.filter((s) => s !== 'update_dependents').flatMap((s) => [
-  `${s}:start`,
-  `${s}:done`,
-]);
+/** Step boundaries of a rotation without consumers, in event order (start, done per step). */
+const ROTATION_EVENTS = ROTATION_STEPS.filter(
+  (s) => s !== 'update_consumers' && s !== 'confirm_consumers',
+).flatMap((s) => [`${s}:start`, `${s}:done`]);
 
 /** Matches only the nth request to `path` within its fault's scope (FaultPlan calls test once each). */
 class NthRequest extends RegExp {

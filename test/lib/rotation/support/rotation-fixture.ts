@@ -5,6 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  RecorderChannelConsumer,
+  type RecorderChannelConsumerOptions,
+} from '../../../../lib/consumers/recorder-channel-consumer';
 import type { RotateOptions } from '../../../../lib/rotation/rotate-device';
 import { CredentialVault } from '../../../../lib/vault/credential-vault';
 import type { SimDevice, SimDeviceOptions } from '../../../../sim';
@@ -60,10 +64,25 @@ export class RotationFixture {
       settleMs: 5,
       connectTimeoutMs: 1_000,
       requestTimeoutMs: 2_000,
-      dependentPollMs: 20,
-      dependentTimeoutMs: 2_000,
       ...extra,
     };
+  }
+
+  /** The NVR `recorder` as a consumer of the rotated camera's password, with fast polls. */
+  recorderConsumer(
+    recorder: SimDevice,
+    extra: Partial<RecorderChannelConsumerOptions> = {},
+  ): RecorderChannelConsumer {
+    return new RecorderChannelConsumer({
+      vault: this.vault,
+      recorder: { serial: recorder.serialNumber },
+      guard: this.sim.guard,
+      pollMs: 20,
+      onlineTimeoutMs: 2_000,
+      connectTimeoutMs: 1_000,
+      requestTimeoutMs: 2_000,
+      ...extra,
+    });
   }
 
   async stop(): Promise<void> {

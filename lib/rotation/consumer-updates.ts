@@ -1,0 +1,136 @@
+/**
+ * The consumers' part of a password change, write-ahead like the device's own: the vault lists
+ * the consumers a change must reach (writePending), notes each one that took the new password,
+ * and after the commit keeps the others as stale. So whatever stops a rotation (a refusal, an
+ * unreachable consumer, a crash at any step) leaves a list that `refreshStaleConsumers` works
+ * off with the vault's current password, in this process or the next.
+ *
+ * Consumers are updated all at once, started in update order (fastest retriers first): the
+ * device already holds the new password, so every second a consumer keeps the old one is a
+ * failed login it may spend. A consumer only ever gets the password the vault says is (about to
+ * be) current, never an older one.
+ */
+import {
+  inUpdateOrder,
+  isInStep,
+  type Consumer,
+  type ConsumerDevice,
+  type ConsumerReport,
+  type ConsumerUpdateResult,
+} from '../consumers/consumer';
+import { ConsumerRefusedError, HikError } from '../errors';
+import type { CredentialVault } from '../vault/credential-vault';
+import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
+
+export interface ConsumerPhaseOptions {
+  vault: CredentialVault;
+  serial: string;
+  /** The device's consumers (of any account; only those of the account being changed are used). */
+  consumers: readonly Consumer[];
+  device: ConsumerDevice;
+  signal?: AbortSignal | undefined;
+}
+
+/** The consumers a change of the admin password must reach (streaming ones use another account). */
+export function adminConsumers(consumers: readonly Consumer[]): Consumer[] {
+  return consumers.filter((c) => c.account === 'admin');
+}
+
+/**
+ * Gives `password` to `due` consumers at once (started in update order) and notes each one that
+ * took it in the vault as holding the `pending` or the `current` password. Never throws.
+ */
+export async function updateConsumers(
+  options: ConsumerPhaseOptions,
+  due: readonly Consumer[],
+  credential: { username: string; password: string },
+  holds: 'pending' | 'current',
+): Promise<ConsumerReport[]> {
+  const context = { device: options.device, signal: options.signal };
+  return Promise.all(
+    inUpdateOrder(due).map(async (consumer) => {
+      const result = await settled(consumer, () => consumer.update(credential, context));
+      const report = reportOf(consumer, result);
+      if (isInStep(report)) await options.vault.noteConsumerUpdated(options.serial, consumer.id, holds);
+      return report;
+    }),
+  );
+}
+
+/**
+ * After the commit: asks each updated consumer that can tell (recorder channels) whether it works
+ * now; one that does not becomes stale, to be updated again. Returns the reports, amended.
+ */
+export async function confirmConsumers(
+  options: ConsumerPhaseOptions,
+  reports: readonly ConsumerReport[],
+): Promise<ConsumerReport[]> {
+  const context = { device: options.device, signal: options.signal };
+  return Promise.all(
+    reports.map(async (report) => {
+      const consumer = options.consumers.find((c) => c.id === report.id);
+      const confirm = consumer?.confirm?.bind(consumer);
+      if (!consumer || !confirm || !isInStep(report)) return report;
+      const confirmed = reportOf(consumer, await settled(consumer, () => confirm(context)));
+      if (!isInStep(confirmed)) await options.vault.markConsumerStale(options.serial, consumer.id);
+      return confirmed;
+    }),
+  );
+}
+
+/**
+ * Brings the consumers the vault lists as stale up to date with its current password, then
+ * confirms them. Nothing is done while a change is unresolved (reconcile first) or the device
+ * needs attention. Holds the device's lock (waits for a running rotation to end).
+ */
+export async function refreshStaleConsumers(
+  options: ConsumerPhaseOptions & { locks?: DeviceLocks | undefined },
+): Promise<ConsumerReport[]> {
+  const locks = options.locks ?? defaultDeviceLocks();
+  return locks.run(options.serial, () => refreshHeld(options), { wait: true });
+}
+
+/** `refreshStaleConsumers` for callers that hold the device's lock already. */
+export async function refreshHeld(options: ConsumerPhaseOptions): Promise<ConsumerReport[]> {
+  const record = options.vault.get(options.serial);
+  if (!record || record.pending || record.state !== 'ok') return [];
+  await options.vault.forgetConsumers(
+    options.serial,
+    options.consumers.map((c) => c.id),
+  );
+  const due = adminConsumers(options.consumers).filter((c) => record.staleConsumers.includes(c.id));
+  if (due.length === 0) return [];
+  const credential = { username: record.username, password: record.password };
+  return confirmConsumers(options, await updateConsumers(options, due, credential, 'current'));
+}
+
+/** Runs a consumer's update or confirm; a consumer that throws (it should not) counts as refused. */
+async function settled(
+  consumer: Consumer,
+  work: () => Promise<ConsumerUpdateResult>,
+): Promise<ConsumerUpdateResult> {
+  try {
+    return await work();
+  } catch (err) {
+    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+    const error = new ConsumerRefusedError(consumer.id, `${consumer.label} failed (${code})`, { cause: err });
+    return { status: 'refused', error, outOfDate: [] };
+  }
+}
+
+function reportOf(consumer: Consumer, result: ConsumerUpdateResult): ConsumerReport {
+  return {
+    id: consumer.id,
+    kind: consumer.kind,
+    label: consumer.label,
+    account: consumer.account,
+    status: result.status,
+    code: result.status === 'updated' ? null : result.error.code,
+    outOfDate: result.outOfDate,
+  };
+}
+
+/** "recorder channel 3, go2rtc at 127.0.0.1:1984": what is not in step, for people. */
+export function outOfDateParts(reports: readonly ConsumerReport[]): string[] {
+  return reports.flatMap((r) => (isInStep(r) ? [] : r.outOfDate.length > 0 ? [...r.outOfDate] : [r.label]));
+}
