@@ -3,7 +3,9 @@
  * (it waits for a go-ahead after each step event, so the kill lands exactly there) and at random
  * moments. After each kill a fresh "process" (new guard, vault reopened) reconciles, and then the
  * vault must hold exactly the password the simulated device really has, with nothing pending, no
- * lock, and at most two failed logins in the whole run (child and reconcile together).
+ * lock, and at most two failed logins in the whole run (child and reconcile together). With a
+ * recorder that records the camera, the restarted process also brings the recorder's channel to
+ * the vault's password (the vault listed it as outstanding), and the recorder never fails a login.
  */
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -12,10 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import { DeviceLocks } from '../../../lib/rotation/device-locks';
+import { refreshStaleConsumers } from '../../../lib/rotation/consumer-updates';
 import { reconcileDevice } from '../../../lib/rotation/reconcile-device';
 import { CredentialVault, VaultSecret } from '../../../lib/vault/credential-vault';
 import type { SimDevice } from '../../../sim';
-import { ADMIN_PASSWORD, SimHarness } from '../../support/sim-devices';
+import { ADMIN_PASSWORD, enrolSimDevice, SimHarness } from '../../support/sim-devices';
+import { recorderConsumer } from './support/crash-recorder';
 import type { ChildMessage, ChildStart } from './support/rotation-child';
 
 const CHILD = join(__dirname, 'support', 'rotation-child.ts');
@@ -23,6 +27,8 @@ const SECRET = 'crash-suite-vault-secret';
 const SETTLE_MS = 15;
 /** precheck … commit, each with a start and a done event, for a camera without recorders. */
 const EVENTS_PER_ROTATION = 14;
+/** With a recorder: update_consumers and confirm_consumers as well. */
+const EVENTS_WITH_RECORDER = 18;
 const LANES = 4;
 
 /**
@@ -60,30 +66,40 @@ function forkChild(): Promise<LoadedChild> {
 
 class CrashLane {
   private device!: SimDevice;
+  private recorder: { device: SimDevice; channelId: number } | null = null;
   private dir = '';
   private readonly secret = new VaultSecret(SECRET);
   private nextChild: Promise<LoadedChild> | null = null;
   /** How long a whole rotation took in this lane (ms), measured by an unkilled run. */
   private rotationMs = 100;
 
-  constructor(private readonly sim: SimHarness) {}
+  /** `recorderHosts`: the camera's and the NVR's loopback addresses, for a lane with a recorder. */
+  constructor(
+    private readonly sim: SimHarness,
+    private readonly recorderHosts: [string, string] | null = null,
+  ) {}
 
   get vaultFile(): string {
     return join(this.dir, 'vault.json');
   }
 
   async init(): Promise<void> {
-    this.device = await this.sim.device({ rebootMs: 20, requireLoginPassword: true });
+    const [cameraHost, recorderHost] = this.recorderHosts ?? ['127.0.0.1', null];
+    this.device = await this.sim.device({ rebootMs: 20, requireLoginPassword: true }, false, cameraHost);
     this.dir = await mkdtemp(join(tmpdir(), 'hik-crash-'));
     const vault = await CredentialVault.open(this.vaultFile, this.secret);
-    await vault.enrol({
-      serial: this.device.serialNumber,
-      username: 'admin',
-      password: ADMIN_PASSWORD,
-      host: this.device.host ?? '',
-      port: this.device.port ?? 0,
-      protocol: 'http',
-    });
+    await enrolSimDevice(vault, this.device, ADMIN_PASSWORD);
+    if (recorderHost) {
+      const nvr = await this.sim.device({ deviceType: 'NVR' }, false, recorderHost);
+      const channel = nvr.addChannel({
+        ipAddress: cameraHost,
+        managePortNo: this.device.port ?? 0,
+        userName: 'admin',
+        password: ADMIN_PASSWORD,
+      });
+      await enrolSimDevice(vault, nvr, ADMIN_PASSWORD);
+      this.recorder = { device: nvr, channelId: channel.id };
+    }
     await vault.close();
     this.nextChild = forkChild();
   }
@@ -118,6 +134,7 @@ class CrashLane {
       serial: this.device.serialNumber,
       settleMs: SETTLE_MS,
       mode: plan.mode,
+      ...(this.recorder ? { recorderSerial: this.recorder.device.serialNumber } : {}),
     };
     child.send(start);
     const timer = setTimeout(kill, 15_000); // a stuck child is a failure below, not a hung suite
@@ -140,8 +157,29 @@ class CrashLane {
         connectTimeoutMs: 1_000,
         requestTimeoutMs: 2_000,
       });
-      const record = vault.get(this.device.serialNumber);
       const where = `${JSON.stringify(plan)} reached ${reached}`;
+      if (this.recorder) {
+        const recorder = this.recorder.device;
+        await refreshStaleConsumers({
+          vault,
+          serial: this.device.serialNumber,
+          consumers: [recorderConsumer(vault, recorder.serialNumber)],
+          device: { serial: this.device.serialNumber, host: this.device.host ?? '' },
+          locks: new DeviceLocks(),
+        });
+        assert.equal(
+          recorder.state.channelById(this.recorder.channelId)?.password,
+          this.device.state.admin.password,
+          `recorder channel not in step: ${where}`,
+        );
+        assert.deepEqual(vault.get(this.device.serialNumber)?.staleConsumers, [], `stale after ${where}`);
+        assert.equal(
+          this.device.counters.failedLoginsByIp.get(recorder.host ?? '') ?? 0,
+          0,
+          `the recorder failed to log in: ${where}`,
+        );
+      }
+      const record = vault.get(this.device.serialNumber);
       assert.equal(record?.password, this.device.state.admin.password, `vault differs from device: ${where}`);
       assert.equal(record.pending, null, `left pending: ${where}`);
       assert.equal(record.state, 'ok', `state after ${where}`);
@@ -166,9 +204,17 @@ class CrashLane {
 }
 
 /** Runs the plans over LANES devices in parallel, each lane one device and one vault file. */
-async function runPlans(sim: SimHarness, plans: KillPlan[]): Promise<RunReport[]> {
+async function runPlans(
+  sim: SimHarness,
+  plans: KillPlan[],
+  options: { withRecorder?: boolean } = {},
+): Promise<RunReport[]> {
   const queue = [...plans];
-  const lanes = Array.from({ length: LANES }, () => new CrashLane(sim));
+  const lanes = Array.from(
+    { length: LANES },
+    (_, i) =>
+      new CrashLane(sim, options.withRecorder ? [`127.0.0.${60 + 2 * i}`, `127.0.0.${61 + 2 * i}`] : null),
+  );
   const reports: RunReport[] = [];
   try {
     await Promise.all(lanes.map((lane) => lane.init()));
@@ -211,6 +257,22 @@ describe('crash safety: the rotating process is SIGKILLed anywhere', function ()
     )) {
       assert.equal(r.failedLogins, 0, r.reached);
     }
+  });
+
+  it('with a recorder: a kill at every step boundary ends with the channel on the device’s password (18 runs)', async () => {
+    const plans: KillPlan[] = Array.from({ length: EVENTS_WITH_RECORDER }, (_, atEvent) => ({
+      mode: 'boundary' as const,
+      atEvent,
+    }));
+    const reports = await runPlans(sim, plans, { withRecorder: true });
+    assert.equal(reports.length, EVENTS_WITH_RECORDER);
+    const reached = new Set(reports.map((r) => r.reached));
+    for (const step of ['apply', 'update_consumers', 'settle', 'commit', 'confirm_consumers']) {
+      assert.ok(reached.has(`${step}:start`) && reached.has(`${step}:done`), `no kill around ${step}`);
+    }
+    // Between the PUT and the channel update the camera has the new password while the channel
+    // holds the old one: the restarted process must finish it (asserted in every run above).
+    assert.ok(reached.has('apply:done'));
   });
 
   it('recovers from a kill at random moments (58 runs)', async () => {

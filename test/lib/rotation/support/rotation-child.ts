@@ -9,6 +9,7 @@ import { DeviceLocks } from '../../../../lib/rotation/device-locks';
 import { rotateDevice } from '../../../../lib/rotation/rotate-device';
 import type { RotationEvent } from '../../../../lib/rotation/rotation-steps';
 import { CredentialVault } from '../../../../lib/vault/credential-vault';
+import { recorderConsumer } from './crash-recorder';
 
 export interface ChildStart {
   type: 'start';
@@ -17,6 +18,8 @@ export interface ChildStart {
   serial: string;
   settleMs: number;
   mode: 'boundary' | 'free';
+  /** An enrolled NVR that records the camera: its channel is a consumer of the password. */
+  recorderSerial?: string;
 }
 
 export type ChildMessage =
@@ -55,6 +58,7 @@ async function run(start: ChildStart): Promise<void> {
     locks: new DeviceLocks(),
     allowHttpPasswordChange: true,
     settleMs: start.settleMs,
+    consumers: start.recorderSerial ? [recorderConsumer(vault, start.recorderSerial)] : [],
     connectTimeoutMs: 1_000,
     requestTimeoutMs: 2_000,
     onEvent: async (event) => {
