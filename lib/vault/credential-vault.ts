@@ -343,6 +343,8 @@ export class CredentialVault {
         since: now.toISOString(),
         currentRejectedAt: null,
         requestSentAt: null,
+        consumers: [],
+        consumersUpdated: [],
       };
       const entry: AccountRecord = existing
         ? { ...existing, pending }
