@@ -37,6 +37,11 @@ export const DEVICE_EVENTS = [
   'needs_attention',
   /** An `inactive` raised on an unconfirmed claim (its address was silent) is now confirmed. */
   'inactive_confirmed',
+  /**
+   * A rotation changed a password: which consumers (recorder channels, go2rtc, Home Assistant
+   * integrations…) were updated and which were not, so a user's flow can update the rest.
+   */
+  'credential_changed',
 ] as const;
 export type DeviceEvent = (typeof DEVICE_EVENTS)[number];
 
@@ -50,6 +55,7 @@ export const ALERT_TYPES = [
   'needs_attention',
   'rotation_failed',
   'spoofing_suspected',
+  'credential_changed',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 

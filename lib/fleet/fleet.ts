@@ -58,6 +58,11 @@ export interface DeviceRow extends Omit<MonitoredDevice, 'poll'> {
   rotationOwner: string | null;
   /** The vault record's state, or null when the device is not enrolled. */
   vaultState: string | null;
+  /**
+   * Holders of the device's password still on an old one, for people ("recorder channel 3"):
+   * hik guard retries them; empty when every consumer is in step.
+   */
+  outOfDate: string[];
 }
 
 /** What the rotation's owner does when asked from elsewhere (sidebar, Home Assistant button). */
@@ -97,6 +102,8 @@ export class Fleet {
   private readonly flagged = new Set<string>();
   /** The error code the last operation on a device's password failed with (until one succeeds). */
   private readonly failures = new Map<string, string>();
+  /** Consumers of a device's password still out of date, as its rotation owner last found them. */
+  private readonly outOfDate = new Map<string, string[]>();
   private readonly work = new Set<Promise<void>>();
   private readonly stopHooks: (() => void)[] = [];
   private stopped = false;
@@ -223,6 +230,38 @@ export class Fleet {
   }
 
   /**
+   * A rotation changed the device's password (`account`): tells every view and Home Assistant
+   * (hik_guard_event `credential_changed`, MQTT's event entity) which consumers were updated and
+   * which were not, never a password; those not updated show on the row until they are.
+   */
+  credentialChanged(
+    serial: string,
+    change: { account: string; updated: string[]; notUpdated: string[] },
+  ): void {
+    this.outOfDate.set(serial, change.notUpdated);
+    this.monitor.observe(serial, {
+      kind: 'credentialChanged',
+      evidence: {
+        account: change.account,
+        consumers_updated: change.updated.join(', '),
+        consumers_not_updated: change.notUpdated.join(', '),
+      },
+    });
+    this.notify();
+  }
+
+  /** What the rotation owner found out of date now (after a retry): shown on the row and in HA. */
+  reportOutOfDate(serial: string, parts: string[]): void {
+    const before = this.outOfDate.get(serial) ?? [];
+    if (before.join('\n') === parts.join('\n')) return;
+    if (parts.length > 0) this.outOfDate.set(serial, parts);
+    else this.outOfDate.delete(serial);
+    const snapshot = this.snapshot(serial);
+    for (const sink of this.sinksOf(this.viewsOf(serial))) sink.publish(snapshot);
+    this.notify();
+  }
+
+  /**
    * The error code the last rotation, verify or reconcile of the device failed with (e.g.
    * `HIK_ERR_CERT_CHANGED`, which its owner may answer by re-pinning), or null.
    */
@@ -264,6 +303,7 @@ export class Fleet {
       nextRotation: this.nextRotation(serial)?.toISOString() ?? null,
       rotationOwner: this.rotationOwner(serial),
       vaultState: record?.state ?? null,
+      outOfDate: this.outOfDate.get(serial) ?? [],
     };
   }
 
@@ -493,6 +533,7 @@ export class Fleet {
       lastRotation: date(row.lastRotation),
       nextRotation: date(row.nextRotation),
       unconfirmed: row.unconfirmed,
+      outOfDate: row.outOfDate,
     };
   }
 

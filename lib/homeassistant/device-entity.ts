@@ -28,6 +28,8 @@ export interface DeviceSnapshot {
   readonly lastSeen?: Date | null;
   /** Inactive on a claim its known address could not confirm yet (it was silent). */
   readonly unconfirmed?: boolean;
+  /** Holders of its password still on an old one ("recorder channel 3"); empty when in step. */
+  readonly outOfDate?: readonly string[];
 }
 
 export type EntityAttributes = Readonly<Record<string, string | boolean | null>>;
@@ -77,6 +79,8 @@ export function deviceEntity(device: DeviceSnapshot): EntityState {
       next_rotation: iso(device.nextRotation),
       last_seen: iso(device.lastSeen),
       unconfirmed: device.unconfirmed ?? false,
+      // Only while something is out of date, e.g. "recorder channel 3 out of date".
+      ...(device.outOfDate?.length ? { out_of_date: `${device.outOfDate.join(', ')} out of date` } : {}),
     },
   };
 }

@@ -84,6 +84,8 @@ export class HikGuardAlerts {
     const { title, message } = describe(transition);
     if (transition.type === 'reclaimed') {
       this.dismiss(transition.serial);
+    } else if (isRoutine(transition)) {
+      return; // a password change every consumer followed: an event for automations, nothing to read
     } else if (this.options.notifications !== false) {
       const id = notificationIdForSerial(transition.serial);
       this.openNotifications.add(id);
@@ -102,4 +104,9 @@ export class HikGuardAlerts {
     if (!this.openNotifications.delete(id)) return;
     this.options.alerts.dismissNotification(id);
   }
+}
+
+/** A credential change that left no consumer out of date: worth an event, not a notification. */
+function isRoutine(transition: DeviceTransition): boolean {
+  return transition.type === 'credential_changed' && !transition.evidence?.consumers_not_updated;
 }

@@ -177,6 +177,9 @@ export class DeviceActivationState {
       case 'needsAttention':
         event('needs_attention', signal.evidence, 'needs_attention');
         break;
+      case 'credentialChanged':
+        event('credential_changed', signal.evidence, 'credential_changed');
+        break;
       case 'ownershipLost':
         this.reclaiming = false;
         // One alert for one loss: the event carries it, the state change that follows does not.

@@ -40,7 +40,9 @@ export type MonitorSignal =
   /** The device proved (pinned certificate) that it now answers at another address. */
   | { kind: 'moved'; evidence: Evidence }
   /** The vault marked the device needs_attention (a rotation, verify or reconcile concluded it). */
-  | { kind: 'needsAttention'; evidence: Evidence };
+  | { kind: 'needsAttention'; evidence: Evidence }
+  /** A rotation changed a password; the evidence names the consumers updated and not updated. */
+  | { kind: 'credentialChanged'; evidence: Evidence };
 
 /** One thing that happened to one device, with the alert (if any) it deserves. */
 export interface StateChange {

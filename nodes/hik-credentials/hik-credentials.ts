@@ -18,6 +18,8 @@ import {
   type DeviceResult,
   type ManagedDevice,
 } from '../../lib/rotation/credential-manager';
+import { isInStep } from '../../lib/consumers/consumer';
+import { outOfDateParts } from '../../lib/rotation/consumer-updates';
 import { repinCertificate, type RepinOutcome } from '../../lib/rotation/repin-certificate';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
 import type { CredentialVault } from '../../lib/vault/credential-vault';
@@ -33,6 +35,11 @@ type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
 const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile', 'repin'];
 /** Close waits this long for work under way, well inside Node-RED's 15 s close timeout. */
 const CLOSE_WAIT_MS = 5_000;
+/**
+ * How often consumers still on an old password (a refusal, an unreachable recorder, a crash) are
+ * updated again with the vault's current one: within minutes, before most retry budgets run out.
+ */
+const CONSUMER_RETRY_MS = 2 * 60_000;
 
 const RESULT_STATUS = {
   rotated: { fill: 'green', shape: 'dot' },
@@ -96,6 +103,48 @@ export = (RED: NodeAPI): void => {
         }),
       });
     };
+    /** The `credential_changed` message: who follows the new password and who does not. */
+    const credentialChanged = (
+      opened: Fleet,
+      result: DeviceResult,
+      vault: CredentialVault,
+    ): Record<string, unknown> => {
+      const serial = result.serial ?? '';
+      const updated = result.consumers.filter(isInStep).map((c) => c.label);
+      const notUpdated = outOfDateParts(result.consumers);
+      opened.credentialChanged(serial, { account: 'admin', updated, notUpdated });
+      const payload: Record<string, unknown> = {
+        serial,
+        name: result.name,
+        account: 'admin',
+        username: vault.get(serial)?.username ?? null,
+        rotatedAt: result.rotatedAt,
+        consumersUpdated: updated,
+        consumersNotUpdated: notUpdated,
+      };
+      // Opt-in only, as on the result message: a user's flow for a consumer hik guard cannot reach.
+      if (settings.includePassword) payload.password = vault.get(serial)?.password ?? null;
+      return { topic: 'credential_changed', payload };
+    };
+    const showOutOfDate = (device: { name: string; serial: string | null }, parts: string[]): void => {
+      if (parts.length === 0) {
+        node.status({ fill: 'green', shape: 'dot', text: 'hik-credentials.status.inStep' });
+        return;
+      }
+      const text = parts.join(', ');
+      node.status({
+        fill: 'yellow',
+        shape: 'ring',
+        text: RED._('hik-credentials.status.outOfDate', { parts: text }),
+      });
+      node.warn(
+        RED._('hik-credentials.log.outOfDate', {
+          name: device.name,
+          serial: device.serial ?? '?',
+          parts: text,
+        }),
+      );
+    };
     const logResult = (result: DeviceResult): void => {
       const detail = { name: result.name, serial: result.serial ?? '?', reason: result.reason ?? '' };
       if (result.result === 'rotated') node.log(RED._('hik-credentials.log.rotated', detail));
@@ -155,7 +204,29 @@ export = (RED: NodeAPI): void => {
         logResult(result);
         showResult(result);
         send(message(topic, result, vault));
+        if (result.result === 'rotated' && result.serial !== null) {
+          send(credentialChanged(opened, result, vault));
+          const parts = outOfDateParts(result.consumers);
+          if (parts.length > 0) showOutOfDate(result, parts);
+        }
       };
+      /** Consumers left on an old password get the vault's current one, until they take it. */
+      const refreshConsumers = async (): Promise<void> => {
+        for (const device of devices) {
+          const record = manager.record(device);
+          if (!record || record.staleConsumers.length === 0) continue;
+          const reports = await track(manager.refreshConsumers(device));
+          if (reports.length === 0) continue;
+          const parts = outOfDateParts(reports);
+          opened.reportOutOfDate(record.serial, parts);
+          showOutOfDate({ name: device.name, serial: record.serial }, parts);
+        }
+      };
+      const retryTimer = setInterval(() => {
+        void refreshConsumers().catch((err: unknown) => reportFailure(node, err));
+      }, CONSUMER_RETRY_MS);
+      retryTimer.unref();
+      abort.signal.addEventListener('abort', () => clearInterval(retryTimer));
       scheduler = new RotationScheduler({
         plan: settings.plan,
         jitterMs: settings.jitterMs,
@@ -173,6 +244,8 @@ export = (RED: NodeAPI): void => {
             if (serial) plan(serial);
           }
           for (const result of await track(manager.reconcilePending())) emit('reconcile', result);
+          // A crash between the device's change and its consumers' updates is finished here.
+          await refreshConsumers();
         },
         rotate: async (serial) => {
           const device = devices.find((d) => manager.record(d)?.serial === serial);

@@ -63,6 +63,7 @@ export = (RED: NodeAPI): void => {
       ip: t.ip ?? '?',
       from: t.from ?? '?',
       to: t.to,
+      notUpdated: String(t.evidence?.consumers_not_updated ?? ''),
     };
     return {
       title: RED._(`hik-homeassistant.notification.title.${t.type}`, values),

@@ -43,10 +43,12 @@ export interface FleetRow {
    * `HIK_ERR_CERT_CHANGED` the sidebar offers to trust the new certificate.
    */
   problem: string | null;
+  /** Holders of its password still on an old one ("recorder channel 3"); retried by hik guard. */
+  outOfDate: string[];
 }
 
 /** A row before the re-claim question is answered (it needs the merged state). */
-type BaseRow = Omit<FleetRow, 'reclaim' | 'problem'>;
+type BaseRow = Omit<FleetRow, 'reclaim' | 'problem' | 'outOfDate'>;
 
 export interface ConfiguredDevice {
   id: string;
@@ -118,10 +120,12 @@ function reclaimOf(row: BaseRow, sources: FleetSources): ReclaimAvailability {
 }
 
 export function buildFleetRows(sources: FleetSources): FleetRow[] {
+  const bySerial = new Map(sources.monitored.map((m) => [m.serial, m]));
   return mergedRows(sources).map((row) => ({
     ...row,
     reclaim: reclaimOf(row, sources),
     problem: row.serial === null ? null : (sources.failures.get(row.serial) ?? null),
+    outOfDate: (row.serial === null ? undefined : bySerial.get(row.serial)?.outOfDate) ?? [],
   }));
 }
 

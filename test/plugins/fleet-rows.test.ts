@@ -78,6 +78,7 @@ function fleetRow(serial: string, state: DeviceRow['state']): DeviceRow {
     nextRotation: null,
     rotationOwner: null,
     vaultState: null,
+    outOfDate: [],
   };
 }
 
@@ -123,6 +124,7 @@ describe('sidebar fleet rows', () => {
         managed: true,
         reclaim: 'not_inactive',
         problem: null,
+        outOfDate: [],
       },
     ]);
   });

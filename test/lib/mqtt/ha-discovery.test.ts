@@ -46,6 +46,7 @@ function row(serial: string, extra: Partial<DeviceRow> = {}): DeviceRow {
     rotationOwner: 'creds-1',
     vaultState: 'ok',
     unconfirmed: false,
+    outOfDate: [],
     ...extra,
   };
 }

@@ -80,6 +80,7 @@ describe('CredentialVault', function () {
       lastVerification: null,
       state: 'ok',
       attentionReason: null,
+      staleConsumers: [],
       accounts: {},
       host: '127.0.0.1',
       port: 8443,
@@ -180,6 +181,8 @@ describe('CredentialVault', function () {
       since: new Date(T0 + 1000).toISOString(),
       currentRejectedAt: null,
       requestSentAt: null,
+      consumers: [],
+      consumersUpdated: [],
     });
     assert.equal(onDisk.get(SERIAL)!.state, 'pending');
     const at = new Date(T0 + 5000);
@@ -217,6 +220,41 @@ describe('CredentialVault', function () {
     await vault.writePending(SERIAL, CANARY_PENDING);
     await vault.adoptPending(SERIAL);
     assert.equal(vault.get(SERIAL)!.password, CANARY_PENDING);
+  });
+
+  it('write-ahead for consumers: those not reached by the commit stay stale until updated with the current password', async () => {
+    const { vault, file } = await enrolled();
+    await vault.writePending(SERIAL, CANARY_PENDING, { consumers: ['go2rtc:a', 'recorder_channel:b'] });
+    await vault.noteConsumerUpdated(SERIAL, 'go2rtc:a', 'pending');
+    await vault.noteConsumerUpdated(SERIAL, 'unknown', 'pending'); // not part of the change: nothing
+    const onDisk = await CredentialVault.open(file, SHARED_SECRET, { readOnly: true });
+    assert.deepEqual(onDisk.get(SERIAL)!.pending!.consumersUpdated, ['go2rtc:a']);
+    await vault.commitPending(SERIAL);
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, ['recorder_channel:b']);
+    // A note for the pending password after the commit proves nothing about the current one.
+    await vault.noteConsumerUpdated(SERIAL, 'recorder_channel:b', 'pending');
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, ['recorder_channel:b']);
+    await vault.noteConsumerUpdated(SERIAL, 'recorder_channel:b', 'current');
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, []);
+    await vault.markConsumerStale(SERIAL, 'recorder_channel:b');
+    await vault.forgetConsumers(SERIAL, ['go2rtc:a']);
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, []);
+  });
+
+  it('a discarded change makes the consumers that got its password stale; a stale one stays stale through the next change', async () => {
+    const { vault } = await enrolled();
+    await vault.writePending(SERIAL, 'never-kept-1', { consumers: ['go2rtc:a', 'ha_generic:c'] });
+    await vault.noteConsumerUpdated(SERIAL, 'go2rtc:a', 'pending');
+    await vault.discardPending(SERIAL);
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, ['go2rtc:a']);
+    await vault.writePending(SERIAL, CANARY_PENDING, { consumers: ['ha_generic:c'] });
+    await vault.noteConsumerUpdated(SERIAL, 'ha_generic:c', 'pending');
+    await vault.commitPending(SERIAL);
+    assert.deepEqual(vault.get(SERIAL)!.staleConsumers, ['go2rtc:a']);
+    await assert.rejects(
+      vault.writePending(SERIAL, 'x-pending', { consumers: ['same', 'same'] }),
+      InvalidArgumentError,
+    );
   });
 
   it('keeps exactly the five newest previous passwords, newest first', async () => {
