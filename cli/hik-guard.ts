@@ -14,6 +14,7 @@ import { RECONCILE_HELP, runReconcileCommand } from './reconcile-command';
 import { RefusalFile, refusalFilePath, REFUSAL_TTL_MS } from './refusal-file';
 import { ROTATE_HELP, runRotateCommand } from './rotate-command';
 import { runStatusCommand, STATUS_HELP } from './status-command';
+import { runStreamAccountCommand, STREAM_ACCOUNT_HELP } from './stream-account-command';
 import { runVaultCommand, VAULT_HELP } from './vault-command';
 import { runWatchCommand, WATCH_HELP } from './watch-command';
 
@@ -50,6 +51,12 @@ export const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     run: runReconcileCommand,
     help: RECONCILE_HELP,
     summary: 'settle rotations that did not finish (pending passwords in a vault)',
+    logsIn: true,
+  },
+  'stream-account': {
+    run: runStreamAccountCommand,
+    help: STREAM_ACCOUNT_HELP,
+    summary: 'create, rotate or show the low-privilege account stream consumers use',
     logsIn: true,
   },
   vault: {

@@ -255,10 +255,20 @@ function show(io: CliIo, vault: CredentialVault, serial: string, json: boolean):
     return EXIT.failure;
   }
   if (json) {
-    const { username, password, previous, state, lastRotation, pending, tlsPin } = r;
+    const { username, password, previous, state, lastRotation, pending, tlsPin, accounts } = r;
     writeLine(
       io.stdout,
-      JSON.stringify({ serial, username, password, previous, state, lastRotation, pending, tlsPin }),
+      JSON.stringify({
+        serial,
+        username,
+        password,
+        previous,
+        state,
+        lastRotation,
+        pending,
+        tlsPin,
+        accounts,
+      }),
     );
     return EXIT.ok;
   }
@@ -288,6 +298,12 @@ function show(io: CliIo, vault: CredentialVault, serial: string, json: boolean):
     r.tlsPin ?? (r.protocol === 'http' ? 'none (plain HTTP)' : 'none yet (pinned on first use)'),
   ]);
   r.previous.forEach((p, i) => rows.push([i === 0 ? 'Previous' : '', `${p.password} (until ${p.until})`]));
+  for (const [name, account] of Object.entries(r.accounts)) {
+    const current = account.password ?? '(not confirmed yet)';
+    rows.push([`Account ${name}`, `${account.username} / ${current}`]);
+    if (account.pending)
+      rows.push(['', `pending ${account.pending.password} (since ${account.pending.since})`]);
+  }
   for (const [label, value] of rows) writeLine(io.stdout, `${label.padEnd(14)} ${value}`);
   return EXIT.ok;
 }

@@ -101,6 +101,7 @@ describe('hik-guard vault', function () {
       'lastRotation',
       'pending',
       'tlsPin',
+      'accounts',
     ]);
     assert.equal(shown.password, CANARY);
     assert.deepEqual(shown.previous, [{ password: 'first-pw', until: '2025-03-01T10:00:00.000Z' }]);
