@@ -33,17 +33,31 @@ interface Reply {
 }
 
 export async function loginToCamera(target: CameraLoginTarget): Promise<CameraLoginResult> {
+  return (await readDeviceInfo(target)).result;
+}
+
+/**
+ * The same login, also giving the deviceInfo document it fetched when it succeeded (other
+ * simulated clients, e.g. a Home Assistant integration, check the serial in it).
+ */
+export async function readDeviceInfo(
+  target: CameraLoginTarget,
+): Promise<{ result: CameraLoginResult; deviceInfo: string | null }> {
+  const done = (result: CameraLoginResult, reply?: Reply | null) => ({
+    result,
+    deviceInfo: result === 'online' ? (reply?.body ?? null) : null,
+  });
   const first = await get(target, undefined);
-  if (!first) return 'unreachable';
-  if (first.status === 200) return 'online';
-  if (first.status !== 401) return 'unreachable';
+  if (!first) return done('unreachable');
+  if (first.status === 200) return done('online', first);
+  if (first.status !== 401) return done('unreachable');
   const schemes = first.challenges.flatMap(parseAuthSchemes);
   const authorization = authorizationFor(schemes, target);
-  if (!authorization) return 'auth-failed';
+  if (!authorization) return done('auth-failed');
   const second = await get(target, authorization);
-  if (!second) return 'unreachable';
-  if (second.status === 200) return 'online';
-  return /<lockStatus>\s*lock\s*</.test(second.body) ? 'locked' : 'auth-failed';
+  if (!second) return done('unreachable');
+  if (second.status === 200) return done('online', second);
+  return done(/<lockStatus>\s*lock\s*</.test(second.body) ? 'locked' : 'auth-failed');
 }
 
 function authorizationFor(schemes: AuthScheme[], target: CameraLoginTarget): string | null {

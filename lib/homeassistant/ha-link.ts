@@ -13,6 +13,7 @@ import type { EntityState } from './device-entity';
 import { RestEntityPublisher } from './entity-publisher';
 import { HaConnection, type HaConnectionStatus } from './ha-connection';
 import { parseHaEndpoint } from './ha-endpoint';
+import { HaConfigEntryFlows } from './config-entry-flows';
 import { HaRestClient } from './ha-rest-client';
 import { HikGuardAlerts, type AlertFormatter } from './hik-guard-alerts';
 
@@ -51,6 +52,7 @@ export class HaLink {
   readonly alerts: HikGuardAlerts;
   private readonly agent: Agent;
   private readonly connection: HaConnection;
+  private readonly rest: HaRestClient;
   private readonly entities: RestEntityPublisher;
   private readonly alertPublisher: WebSocketAlertPublisher;
   private readonly problemListeners = new Set<(problem: HaDeliveryProblem) => void>();
@@ -78,13 +80,14 @@ export class HaLink {
       commandTimeoutMs: requestTimeoutMs,
     });
     const onFatal = (error: HikError): void => this.failAuth(error);
+    this.rest = new HaRestClient({
+      baseUrl: endpoint.baseUrl,
+      token: options.token,
+      dispatcher: this.agent,
+      requestTimeoutMs,
+    });
     this.entities = new RestEntityPublisher({
-      rest: new HaRestClient({
-        baseUrl: endpoint.baseUrl,
-        token: options.token,
-        dispatcher: this.agent,
-        requestTimeoutMs,
-      }),
+      rest: this.rest,
       isReady: () => this.connection.status.kind === 'connected',
       backoff,
       maxEntities: options.maxEntities,
@@ -110,6 +113,18 @@ export class HaLink {
       this.entities.republishAll();
     });
     this.connection.on('started', () => this.entities.republishAll());
+  }
+
+  /**
+   * Config entries and their flows over this link (needs the link connected as an administrator):
+   * how a Home Assistant integration holding a camera password gets the new one.
+   */
+  configEntryFlows(consumerId: string): HaConfigEntryFlows {
+    return new HaConfigEntryFlows({
+      rest: this.rest,
+      command: (message) => this.connection.send(message),
+      consumerId,
+    });
   }
 
   get status(): HaConnectionStatus {

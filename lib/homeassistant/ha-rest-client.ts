@@ -75,7 +75,15 @@ export class HaRestClient {
     return status === 201 ? 'created' : 'updated';
   }
 
-  private async send(method: 'POST', path: string, payload: object): Promise<number> {
+  /**
+   * One JSON request; answers every status but 401/403 (fatal: a refused or non-admin token) and
+   * 503 (stopping), which throw. The caller judges 4xx bodies such as a flow's 400.
+   */
+  async requestJson(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    payload?: object,
+  ): Promise<{ status: number; body: unknown; text: string }> {
     const { baseUrl, token, dispatcher, requestTimeoutMs } = this.options;
     let response: Dispatcher.ResponseData;
     try {
@@ -83,7 +91,7 @@ export class HaRestClient {
         method,
         dispatcher,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(payload),
+        ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
         headersTimeout: requestTimeoutMs,
         bodyTimeout: requestTimeoutMs,
       });
@@ -94,10 +102,21 @@ export class HaRestClient {
       throw transportError(err, requestTimeoutMs);
     });
     const status = response.statusCode;
-    if (status === 200 || status === 201) return status;
     if (status === 401 || status === 403)
       throw new HaAuthInvalidError('Home Assistant refused the token (HTTP 401)');
     if (status === 503) throw new HaStoppingError();
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // aiohttp's plain-text errors: keep the text only
+    }
+    return { status, body, text };
+  }
+
+  private async send(method: 'POST', path: string, payload: object): Promise<number> {
+    const { status, text } = await this.requestJson(method, path, payload);
+    if (status === 200 || status === 201) return status;
     throw new HaRequestRejectedError(status, messageOf(text));
   }
 }

@@ -4,6 +4,7 @@
  * (persistent_notification, notify.*) and a record of everything the client caused.
  */
 import { randomUUID } from 'node:crypto';
+import { ConfigEntries, type ConfigEntriesOptions } from './config-entries';
 
 export type CoreState = 'NOT_RUNNING' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'FINAL_WRITE';
 
@@ -69,12 +70,17 @@ export class HaCore {
   readonly notifications = new Map<string, Notification>();
   readonly firedEvents: FiredEvent[] = [];
   readonly serviceCalls: ServiceCall[] = [];
+  /** Config entries and flows persist in .storage, so they survive a restart. */
+  readonly configEntries: ConfigEntries;
   private readonly listeners = new Set<(event: FiredEvent) => void>();
 
   constructor(
     readonly version: string,
     private readonly notifyServices: readonly string[],
-  ) {}
+    configEntries: ConfigEntriesOptions,
+  ) {
+    this.configEntries = new ConfigEntries(configEntries);
+  }
 
   onEvent(listener: (event: FiredEvent) => void): () => void {
     this.listeners.add(listener);

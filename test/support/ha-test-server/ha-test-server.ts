@@ -28,6 +28,10 @@ export interface HaTestServerOptions {
   readonly notifyServices?: readonly string[];
   /** How long STARTING lasts after a restart before RUNNING and `homeassistant_started`. */
   readonly startingMs?: number;
+  /** HA's own loopback address for its logins at cameras (config entries). Default 127.0.0.1. */
+  readonly clientAddress?: string;
+  /** The stream worker's retry step for config entries' streams (core: 10 s). */
+  readonly streamStepMs?: number;
 }
 
 export interface HaTestCounters {
@@ -59,7 +63,10 @@ export class HaTestServer {
   private startingTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: HaTestServerOptions) {
-    this.core = new HaCore(options.haVersion ?? '2025.1.0', options.notifyServices ?? []);
+    this.core = new HaCore(options.haVersion ?? '2025.1.0', options.notifyServices ?? [], {
+      clientAddress: options.clientAddress ?? '127.0.0.1',
+      streamStepMs: options.streamStepMs ?? 10_000,
+    });
   }
 
   static async start(options: HaTestServerOptions): Promise<HaTestServer> {
@@ -127,6 +134,7 @@ export class HaTestServer {
 
   async stop(): Promise<void> {
     await this.goDown();
+    await this.core.configEntries.stop();
     this.wss.close();
   }
 

@@ -5,6 +5,7 @@
  * messages for bad bodies, entity ids or states.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FlowReply } from './config-entries';
 import { isValidEntityId, MAX_STATE_LENGTH, type HaCore } from './ha-core';
 import type { TokenInfo } from './ws-session';
 
@@ -74,6 +75,18 @@ export async function handleRest(host: RestHost, req: IncomingMessage, res: Serv
     return;
   }
   const { core } = host;
+  if (path.startsWith('/api/config/config_entries/')) {
+    // components/config/config_entries.py: every view here is require_admin.
+    if (!user.isAdmin) {
+      host.recordFailedLogin();
+      answer(401, '401: Unauthorized');
+      return;
+    }
+    const search = new URL(req.url ?? '/', 'http://localhost').searchParams;
+    const reply = await configEntriesRoute(core, method, path, search, body ?? '');
+    answer(reply.status, reply.body);
+    return;
+  }
   if (method === 'GET' && path === '/api/') {
     answer(200, { message: 'API running.' });
     return;
@@ -141,4 +154,52 @@ export async function handleRest(host: RestHost, req: IncomingMessage, res: Serv
     typeof attributes === 'object' && attributes !== null ? (attributes as Record<string, unknown>) : {};
   const created = core.setState(entityId, stateText, attrs, user.userId);
   answer(created ? 201 : 200, core.states.get(entityId), { location: `/api/states/${entityId}` });
+}
+
+/** /api/config/config_entries/…: entries, reload, config flows and options flows. */
+async function configEntriesRoute(
+  core: HaCore,
+  method: string,
+  path: string,
+  search: URLSearchParams,
+  body: string,
+): Promise<FlowReply> {
+  const entries = core.configEntries;
+  const rest = path.slice('/api/config/config_entries/'.length);
+  const json = (): Record<string, unknown> | null => {
+    try {
+      const parsed: unknown = JSON.parse(body || '{}');
+      return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+        ? (parsed as Record<string, unknown>)
+        : null;
+    } catch {
+      return null;
+    }
+  };
+  if (method === 'GET' && rest === 'entry')
+    return { status: 200, body: entries.listEntries(search.get('domain')) };
+  const reload = /^entry\/([^/]+)\/reload$/.exec(rest);
+  if (method === 'POST' && reload?.[1]) return entries.reload(reload[1]);
+  const start = /^(options\/)?flow$/.exec(rest);
+  if (start && method === 'POST') {
+    const payload = json();
+    if (!payload) return { status: 400, body: { message: 'Invalid JSON.' } };
+    return start[1] ? entries.startOptionsFlow(payload) : entries.startConfigFlow(payload);
+  }
+  const step = /^(options\/)?flow\/([^/]+)$/.exec(rest);
+  if (step?.[2]) {
+    const kind = step[1] ? 'options' : 'config';
+    if (method === 'GET') return entries.showFlow(kind, step[2]);
+    if (method === 'DELETE') return entries.abortFlow(kind, step[2]);
+    if (method === 'POST') {
+      let input: unknown;
+      try {
+        input = JSON.parse(body || '{}');
+      } catch {
+        return { status: 400, body: { message: 'Invalid JSON.' } };
+      }
+      return entries.submit(kind, step[2], input);
+    }
+  }
+  return { status: 404, body: '404: Not Found' };
 }

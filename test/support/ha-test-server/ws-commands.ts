@@ -118,6 +118,26 @@ export function handleCommand(session: WsSession, id: number, type: string, mess
       session.result(id, { context: newContext(userId), response: null });
       return;
     }
+    case 'config_entries/flow/progress':
+      if (!requireAdmin(session, id)) return;
+      session.result(id, core.configEntries.progress());
+      return;
+    case 'config_entries/flow/subscribe': {
+      if (!requireAdmin(session, id)) return;
+      // The current flows first (type null), then each added or removed one (config/config_entries.py).
+      session.result(id, null);
+      const current = core.configEntries.progress().map((flow) => ({
+        type: null,
+        flow_id: (flow as { flow_id: string }).flow_id,
+        flow,
+      }));
+      session.send({ id, type: 'event', event: current });
+      const unsubscribe = core.configEntries.onFlowChange((change) => {
+        session.send({ id, type: 'event', event: [change] });
+      });
+      session.subscriptions.set(id, unsubscribe);
+      return;
+    }
     default:
       session.error(id, 'unknown_command', 'Unknown command.');
   }
