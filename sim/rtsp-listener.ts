@@ -1,6 +1,6 @@
 /**
  * The simulated device's RTSP service, the way stream consumers (go2rtc, Frigate's ffmpeg, Home
- * Assistant's stream worker, NVR channels, VLC) log in (docs/protocol/consumers.md §2): a text
+ * Assistant's stream worker, NVR channels, VLC) log in (docs/protocol/consumers.md §7): a text
  * protocol shaped like HTTP (RFC 2326). OPTIONS answers without credentials; DESCRIBE needs Digest
  * (or Basic where the firmware offers it) and answers a small SDP. A missing or wrong credential
  * gets 401 with WWW-Authenticate; every wrong one is a failed login in the SAME per-IP

@@ -1,5 +1,5 @@
 /**
- * Stream source URLs as consumers store them (docs/protocol/consumers.md §2): `rtsp://user:pass@host:554/path`,
+ * Stream source URLs as consumers store them (docs/protocol/consumers.md §7): `rtsp://user:pass@host:554/path`,
  * also wrapped (`ffmpeg:rtsp://…#video=copy` in go2rtc) or masked by the consumer's API
  * (`rtsp://***@host/…`). The credential lives in the userinfo, percent-encoded (RFC 3986 §3.2.1),
  * so a password with `@`, `:` or `/` survives. Sources are matched to a device by host only: the
