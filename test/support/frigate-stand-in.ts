@@ -371,8 +371,9 @@ function validate(config: FrigateConfig): void {
     const inputs = camera.ffmpeg.inputs as unknown;
     if (!Array.isArray(inputs) || inputs.length === 0) throw new Error(`camera ${name} has no ffmpeg inputs`);
     for (const input of inputs as Partial<FrigateInput>[]) {
-      if (typeof input.path !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(input.path))
-        throw new Error(`camera ${name}: an input path is not a URL`);
+      // Like pydantic's messages, this one quotes the value it refused (secrets included).
+      if (typeof input.path !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/[^/]/i.test(input.path))
+        throw new Error(`camera ${name}: input path is not a URL [input_value='${String(input.path)}']`);
       if (!Array.isArray(input.roles) || input.roles.length === 0)
         throw new Error(`camera ${name}: an input has no roles`);
     }

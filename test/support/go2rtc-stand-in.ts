@@ -65,13 +65,15 @@ export interface Go2rtcStandInOptions {
 
 export interface ProducerTally {
   logins: number;
+  /** When each login started (ms since the epoch), for cadence checks. */
+  startedAt: number[];
   ok: number;
   refused: number;
   other: number;
 }
 
 class StandInProducer {
-  readonly tally: ProducerTally = { logins: 0, ok: 0, refused: 0, other: 0 };
+  readonly tally: ProducerTally = { logins: 0, startedAt: [], ok: 0, refused: 0, other: 0 };
   session: RtspSession | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running = false;
@@ -101,6 +103,7 @@ class StandInProducer {
   private async connect(): Promise<void> {
     // A wrapped source (`ffmpeg:rtsp://…#video=copy`) logs in with the RTSP URL inside.
     const inner = /rtsps?:\/\/[^#\s]+/.exec(this.url)?.[0] ?? this.url;
+    this.tally.startedAt.push(Date.now());
     const { result, session } = await rtspConnect(inner, { localAddress: this.localAddress });
     this.count(result);
     if (!this.running) {
@@ -194,10 +197,11 @@ export class Go2rtcStandIn {
 
   /** Every producer login so far, of every stream object (current, replaced or deleted). */
   totalTally(): ProducerTally {
-    const total: ProducerTally = { logins: 0, ok: 0, refused: 0, other: 0 };
+    const total: ProducerTally = { logins: 0, startedAt: [], ok: 0, refused: 0, other: 0 };
     for (const stream of this.everMade) {
       for (const { tally } of stream.producers) {
         total.logins += tally.logins;
+        total.startedAt.push(...tally.startedAt);
         total.ok += tally.ok;
         total.refused += tally.refused;
         total.other += tally.other;

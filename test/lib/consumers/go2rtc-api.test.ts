@@ -104,6 +104,27 @@ describe('go2rtc API client against the go2rtc stand-in', () => {
     assert.equal(config.streams.other, 'rtsp://viewer:Other-Pass3@127.0.0.113:554/Streaming/Channels/101');
   });
 
+  it('retries a refused password on go2rtc’s reconnect cadence (1 s ×5, then 5 s, then 10 s; scaled)', async () => {
+    await startGo2rtc({ timeScale: 0.02 });
+    camera.setPassword('admin', NEW.password);
+    const detach = go2rtc.attachViewer('front');
+    await waitFor('twelve logins', () => go2rtc.totalTally().logins >= 12);
+    detach();
+    const times = go2rtc.producersOf('front')[0]!.tally.startedAt;
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    const median = (list: number[]) => list.toSorted((a, b) => a - b)[Math.floor(list.length / 2)]!;
+    assert.ok(median(gaps.slice(0, 5)) < 80, `first gaps ${gaps.slice(0, 5).join(',')} ms (20 ms nominal)`);
+    assert.ok(
+      gaps.slice(5, 10).every((g) => g >= 95),
+      `next gaps ${gaps.slice(5, 10).join(',')} ms (100 ms)`,
+    );
+    assert.ok(
+      gaps.slice(10, 11).every((g) => g >= 190),
+      `then ${gaps[10]} ms (200 ms)`,
+    );
+    assert.equal(camera.counters.failedLoginsByIp.get(GO2RTC_HOST), go2rtc.totalTally().refused);
+  });
+
   it('keeps viewers of a replaced stream on the old source when only PUT is used (why the client PATCHes first)', async () => {
     await startGo2rtc();
     const detach = go2rtc.attachViewer('front');
