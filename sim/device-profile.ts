@@ -74,6 +74,11 @@ export interface SimDeviceOptions {
    * recorder keeping its channels connected does (nvr-channel-watch). Default: never.
    */
   channelLoginEveryMs?: number;
+  /**
+   * End the open RTSP sessions of a user whose password changed, so stream consumers log in again
+   * at once. Whether real firmware does is not recorded; tests use it as the worst case. Default false.
+   */
+  dropStreamsOnPasswordChange?: boolean;
   /** ONVIF accounts (a list separate from `users`); needs `onvifUserManagement`. */
   onvifUsers?: SimOnvifUserInit[];
   /** Network/Integrate's ONVIF switch. Default: on when ONVIF users are given, else off (as shipped). */
@@ -121,6 +126,7 @@ export interface DeviceProfile {
   certificate: SimCertificateName;
   /** NVR only: the channel login cadence, or null when the recorder does not keep channels connected. */
   channelLoginEveryMs: number | null;
+  dropStreamsOnPasswordChange: boolean;
   hardening: SimHardening;
 }
 
@@ -191,6 +197,7 @@ export function resolveDeviceProfile(options: SimDeviceOptions): DeviceProfile {
       options.channelLoginEveryMs === undefined
         ? null
         : positiveInt('channelLoginEveryMs', options.channelLoginEveryMs),
+    dropStreamsOnPasswordChange: options.dropStreamsOnPasswordChange ?? false,
     hardening: resolveHardening(firmwareReleasedDate, options.hardening),
   };
 }

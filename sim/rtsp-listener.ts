@@ -35,6 +35,8 @@ interface Connection {
   clientIp: string;
   /** Issued with the connection's first challenge and reused by the whole session (RTSP clients do). */
   nonce: string | null;
+  /** Who logged in on this connection, once someone did. */
+  userName: string | null;
 }
 
 export interface RtspServices {
@@ -46,7 +48,8 @@ export interface RtspServices {
 
 export class RtspListener {
   private server: net.Server | null = null;
-  private readonly sockets = new Set<net.Socket>();
+  /** Open connections; the user name once a DESCRIBE logged in on it. */
+  private readonly sockets = new Map<net.Socket, string | null>();
   private address: { host: string; port: number } | null = null;
 
   constructor(private readonly services: RtspServices) {}
@@ -94,20 +97,27 @@ export class RtspListener {
     await closed;
   }
 
-  /** Drops every open RTSP connection, as a network blip does; consumers reconnect and log in again. */
-  dropSessions(): void {
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+  /**
+   * Drops the open RTSP connections (all, as a network blip does, or those logged in as
+   * `userName`); consumers reconnect and log in again.
+   */
+  dropSessions(userName?: string): void {
+    for (const [socket, user] of this.sockets) {
+      if (userName !== undefined && user !== userName) continue;
+      socket.destroy();
+      this.sockets.delete(socket);
+    }
   }
 
   private serve(socket: net.Socket): void {
-    this.sockets.add(socket);
+    this.sockets.set(socket, null);
     socket.once('close', () => this.sockets.delete(socket));
     socket.setTimeout(IDLE_TIMEOUT_MS, () => socket.destroy());
     socket.on('error', () => socket.destroy());
     const connection: Connection = {
       clientIp: (socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
       nonce: null,
+      userName: null,
     };
     let pending = Buffer.alloc(0);
     socket.on('data', (chunk: Buffer) => {
@@ -129,6 +139,8 @@ export class RtspListener {
         }
         this.services.counters.rtspRequests += 1;
         socket.write(this.answer(request, connection, socket.localAddress ?? ''));
+        if (connection.userName !== null && this.sockets.has(socket))
+          this.sockets.set(socket, connection.userName);
       }
     });
   }
@@ -162,6 +174,7 @@ export class RtspListener {
         // A right login without the live-view right (UserPermission remote preview) is no failed login.
         if (!this.services.state.accounts.rightsOf(outcome.user).preview)
           return reply('403 Forbidden', headers);
+        connection.userName = outcome.user.userName;
         break;
     }
     const path = pathOf(request.url);

@@ -199,6 +199,12 @@ export class SimDevice {
     const user = this.state.userByName(userName);
     if (!user) throw new InvalidArgumentError(`no user named ${userName}`);
     user.password = password;
+    this.passwordChanged(userName);
+  }
+
+  /** After any password change (ISAPI or a third party): see `dropStreamsOnPasswordChange`. */
+  passwordChanged(userName: string): void {
+    if (this.profile.dropStreamsOnPasswordChange) this.rtsp.dropSessions(userName);
   }
 
   addUser(init: SimUserInit): SimUser {

@@ -116,6 +116,7 @@ function putUser(device: SimDevice, request: RouteRequest, pathId: number | null
   if (change.password !== null) {
     target.password = change.password;
     device.counters.passwordChanges += 1;
+    device.passwordChanged(target.userName);
   }
   return reply(STATUS.ok);
 }

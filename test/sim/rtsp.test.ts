@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
 import type { SimDevice } from '../../sim';
-import { rtspLogin } from '../support/rtsp-login';
+import { rtspConnect, rtspLogin } from '../support/rtsp-login';
 import { StreamConsumer } from '../support/stream-consumer';
 import { digestRequest } from './helpers/digest-client';
 import { closeDevices, NEW_PASSWORD, PASSWORD, startDevice } from './helpers/devices';
@@ -153,6 +153,33 @@ describe('sim RTSP logins', () => {
       camera.counters.failedLoginsByIp.get(CONSUMER),
       results.filter((r) => r === 'refused').length,
     );
+  });
+
+  it('ends the sessions of a user whose password changed, over ISAPI or by a third party, when asked to', async () => {
+    const strict = await startDevice(
+      { dropStreamsOnPasswordChange: true },
+      { host: '127.0.0.26', rtsp: true },
+    );
+    const open = async (userName: string, password: string) => {
+      const { result, session } = await rtspConnect(strict.streamUrl({ userName, password })!, {
+        localAddress: CONSUMER,
+      });
+      assert.equal(result, 'ok');
+      return session!;
+    };
+    const admin = await open('admin', PASSWORD);
+    const body = `<?xml version="1.0" encoding="UTF-8"?><User><id>1</id><userName>admin</userName><password>${NEW_PASSWORD}</password></User>`;
+    const put = await digestRequest(
+      strict,
+      '/ISAPI/Security/users/1',
+      { userName: 'admin', password: PASSWORD },
+      { method: 'PUT', body },
+    );
+    assert.equal(put.status, 200);
+    await admin.closed;
+    const second = await open('admin', NEW_PASSWORD);
+    strict.setPassword('admin', PASSWORD);
+    await second.closed;
   });
 
   it('restarts its RTSP service with the device after a reboot', async () => {
