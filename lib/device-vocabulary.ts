@@ -42,6 +42,8 @@ export const DEVICE_EVENTS = [
    * integrations…) were updated and which were not, so a user's flow can update the rest.
    */
   'credential_changed',
+  /** An audit found a critical problem not reported before (lib/audit). */
+  'security_finding',
 ] as const;
 export type DeviceEvent = (typeof DEVICE_EVENTS)[number];
 
@@ -56,6 +58,7 @@ export const ALERT_TYPES = [
   'rotation_failed',
   'spoofing_suspected',
   'credential_changed',
+  'security_finding',
 ] as const;
 export type AlertType = (typeof ALERT_TYPES)[number];
 

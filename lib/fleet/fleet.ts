@@ -12,6 +12,9 @@
  * every device's state. Background work never ends in an unhandled rejection: every failure is
  * reported to the views of its device, or to `onError`.
  */
+import type { AuditReport, Finding } from '../audit/finding';
+import { worstSeverity, type Severity } from '../audit/finding';
+import { FindingsStore } from '../audit/findings-store';
 import type { Evidence, ResultKind, ResultReason } from '../device-vocabulary';
 import { trace } from '../diagnostics';
 import { HikError, NotManagedError } from '../errors';
@@ -37,6 +40,8 @@ export interface FleetOptions {
   vault: CredentialVault | null;
   /** Default: in this process only. */
   memory?: AlertMemory | undefined;
+  /** The last audit report per device. Default: in this process only. */
+  findings?: FindingsStore | undefined;
   guard?: LoginGuard | undefined;
   locks?: DeviceLocks | undefined;
   pollConcurrency?: number | undefined;
@@ -63,6 +68,18 @@ export interface DeviceRow extends Omit<MonitoredDevice, 'poll'> {
    * hik guard retries them; empty when every consumer is in step.
    */
   outOfDate: string[];
+  /** The last security audit (or SADP triage), or null when there was none. */
+  audit?: DeviceAudit | null;
+}
+
+/** A device's last audit as displays show it: the worst severity first, each finding with its fix. */
+export interface DeviceAudit {
+  auditedAt: string;
+  source: 'isapi' | 'sadp';
+  worst: Severity | null;
+  findings: Finding[];
+  /** Checks the firmware did not allow (never a pass). */
+  notChecked: number;
 }
 
 /** What the rotation's owner does when asked from elsewhere (sidebar, Home Assistant button). */
@@ -82,6 +99,8 @@ export interface RotationPlan {
   owner: string;
   next: () => Date | null;
   act: (action: CredentialAction) => Promise<ActionResult>;
+  /** Audits the device now, read-only, with the owner's vault password (the owner records it). */
+  audit?: () => Promise<AuditReport>;
 }
 
 export class Fleet {
@@ -91,6 +110,7 @@ export class Fleet {
   private readonly gate: SightingGate;
   private readonly ownership: OwnershipKeeper;
   private readonly memory: AlertMemory;
+  private readonly findings: FindingsStore;
   private readonly views = new Set<FleetView>();
   private readonly sinks = new Map<string, HomeAssistantSink>();
   private readonly rotations = new Map<string, RotationPlan[]>();
@@ -111,6 +131,7 @@ export class Fleet {
   constructor(private readonly options: FleetOptions) {
     this.vault = options.vault;
     this.memory = options.memory ?? AlertMemory.inMemory();
+    this.findings = options.findings ?? FindingsStore.inMemory();
     this.monitor = new ActivationMonitor({
       onChange: (change) => this.changed(change),
       vaultKnows: (serial) => this.vault?.get(serial) !== undefined,
@@ -275,6 +296,36 @@ export class Fleet {
     this.notify();
   }
 
+  /**
+   * A device's audit report (lib/audit). Stored per serial; a critical finding not in the previous
+   * report raises one `security_finding` event (not one per audit). A SADP triage never replaces a
+   * report made with a login.
+   */
+  recordAudit(report: AuditReport): void {
+    if (this.stopped) return;
+    const before = this.findings.get(report.serial);
+    if (report.source === 'sadp' && before?.source === 'isapi') return;
+    const known = new Set(before?.findings.filter((f) => f.severity === 'critical').map((f) => f.id) ?? []);
+    this.findings.set(report);
+    for (const finding of report.findings) {
+      if (finding.severity === 'critical' && !known.has(finding.id))
+        this.raiseFinding(report.serial, finding);
+    }
+    this.notify();
+  }
+
+  /** The device's last audit report, or null. */
+  lastAudit(serial: string): AuditReport | null {
+    return this.findings.get(serial);
+  }
+
+  /** Asks the device's owner to audit it now (the sidebar); NotManagedError when nobody can. */
+  async auditNow(serial: string): Promise<AuditReport> {
+    const plan = this.rotations.get(serial)?.find((p) => p.audit);
+    if (!plan?.audit) throw new NotManagedError(serial);
+    return plan.audit();
+  }
+
   /** Every device anyone watches, plans to rotate, or saw; or just `serials`. Sorted by serial. */
   rows(serials?: Iterable<string>): DeviceRow[] {
     const wanted = serials ? new Set(serials) : null;
@@ -304,7 +355,46 @@ export class Fleet {
       rotationOwner: this.rotationOwner(serial),
       vaultState: record?.state ?? null,
       outOfDate: this.outOfDate.get(serial) ?? [],
+      audit: this.auditOf(serial),
     };
+  }
+
+  private auditOf(serial: string): DeviceAudit | null {
+    const report = this.findings.get(serial);
+    if (!report) return null;
+    return {
+      auditedAt: report.auditedAt,
+      source: report.source,
+      worst: worstSeverity(report.findings),
+      findings: report.findings,
+      notChecked: report.checks.filter((c) => c.status === 'not_checked').length,
+    };
+  }
+
+  /** One `security_finding` event for a new critical finding, through the usual change path. */
+  private raiseFinding(serial: string, finding: Finding): void {
+    const device = this.monitor.get(serial);
+    const state = device?.state ?? 'unknown';
+    const at = new Date(this.now()).toISOString();
+    this.changed({
+      kind: 'event',
+      event: 'security_finding',
+      from: state,
+      to: state,
+      evidence: {
+        finding: finding.id,
+        severity: finding.severity,
+        title: finding.title,
+        confidence: finding.confidence,
+      },
+      at,
+      alert: 'security_finding',
+      serial,
+      name: device?.name ?? null,
+      model: device?.model ?? null,
+      ip: device?.ip ?? null,
+      since: device?.since ?? at,
+    });
   }
 
   /**
@@ -348,6 +438,7 @@ export class Fleet {
   async settled(): Promise<void> {
     while (this.work.size > 0) await Promise.allSettled([...this.work]);
     await this.memory.flushed();
+    await this.findings.flushed();
   }
 
   /** Ends polling and waits for the work under way (the CLI on exit; a runtime whose vault closed). */
@@ -534,6 +625,11 @@ export class Fleet {
       nextRotation: date(row.nextRotation),
       unconfirmed: row.unconfirmed,
       outOfDate: row.outOfDate,
+      audit: row.audit && {
+        auditedAt: row.audit.auditedAt,
+        worst: row.audit.worst,
+        findings: row.audit.findings.map(({ id, severity }) => ({ id, severity })),
+      },
     };
   }
 

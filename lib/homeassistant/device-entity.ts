@@ -30,9 +30,20 @@ export interface DeviceSnapshot {
   readonly unconfirmed?: boolean;
   /** Holders of its password still on an old one ("recorder channel 3"); empty when in step. */
   readonly outOfDate?: readonly string[];
+  /** The last security audit (lib/audit), or null when the device was never audited. */
+  readonly audit?: AuditSummary | null;
 }
 
-export type EntityAttributes = Readonly<Record<string, string | boolean | null>>;
+/** What the entity shows of an audit: ids and severities only (findings never hold a secret). */
+export interface AuditSummary {
+  readonly auditedAt: string;
+  /** `critical`…`info`, or null when nothing was found. */
+  readonly worst: string | null;
+  /** `CVE-2021-36260 (critical)`, … worst first. */
+  readonly findings: readonly { id: string; severity: string }[];
+}
+
+export type EntityAttributes = Readonly<Record<string, string | number | boolean | null>>;
 
 export interface EntityState {
   readonly entityId: string;
@@ -81,6 +92,10 @@ export function deviceEntity(device: DeviceSnapshot): EntityState {
       unconfirmed: device.unconfirmed ?? false,
       // Only while something is out of date, e.g. "recorder channel 3 out of date".
       ...(device.outOfDate?.length ? { out_of_date: `${device.outOfDate.join(', ')} out of date` } : {}),
+      audited_at: device.audit?.auditedAt ?? null,
+      findings_worst: device.audit?.worst ?? null,
+      findings_count: device.audit ? device.audit.findings.length : null,
+      findings: device.audit ? device.audit.findings.map((f) => `${f.id} (${f.severity})`).join(', ') : null,
     },
   };
 }

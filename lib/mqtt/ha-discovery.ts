@@ -55,6 +55,7 @@ const ENTITY_KEYS: readonly { key: string; component: DiscoveryComponent }[] = [
   { key: 'last_rotation', component: 'sensor' },
   { key: 'next_rotation', component: 'sensor' },
   { key: 'vault', component: 'sensor' },
+  { key: 'findings', component: 'sensor' },
   { key: 'alert', component: 'event' },
   { key: 'rotate', component: 'button' },
   { key: 'verify', component: 'button' },
@@ -149,7 +150,16 @@ export function statePayload(device: DeviceRow): string {
     last_rotation: device.lastRotation,
     next_rotation: device.nextRotation,
     vault: device.vaultState ?? 'not_enrolled',
+    findings: findingsState(device),
   });
+}
+
+/** The findings sensor's value: the worst severity of the last audit, `none`, or `not_audited`. */
+export const FINDINGS_STATES = ['critical', 'high', 'medium', 'low', 'info', 'none', 'not_audited'] as const;
+
+function findingsState(device: DeviceRow): (typeof FINDINGS_STATES)[number] {
+  if (!device.audit) return 'not_audited';
+  return device.audit.worst ?? 'none';
 }
 
 /** The retained attributes of the activation sensor: who the device is (rarely changes). */
@@ -261,6 +271,18 @@ export function discoveryConfigs(topics: DiscoveryTopics, device: DiscoveryDevic
         state_topic: own.state,
         value_template: field('vault'),
         entity_category: 'diagnostic',
+      },
+    },
+    {
+      component: 'sensor',
+      key: 'findings',
+      payload: {
+        name: 'Security findings',
+        icon: 'mdi:shield-search',
+        state_topic: own.state,
+        value_template: field('findings'),
+        device_class: 'enum',
+        options: [...FINDINGS_STATES],
       },
     },
     {

@@ -157,7 +157,7 @@ describe('hik-mqtt node (real Node-RED, real broker)', function () {
     assert.equal(held.get(AVAILABILITY), 'online');
     const validator = new DiscoveryValidator();
     const topics = configs(held);
-    assert.equal(topics.length, 6, 'no buttons: they are off unless allowed');
+    assert.equal(topics.length, 7, 'no buttons: they are off unless allowed');
     for (const topic of topics) validator.check(topic, held.get(topic)!);
 
     await camera.factoryReset();
@@ -176,7 +176,7 @@ describe('hik-mqtt node (real Node-RED, real broker)', function () {
     await load({ allowActions: true });
     await observer.until(
       'the buttons, enrolled',
-      () => configs(observer.retained).length === 8 && observer.json(STATE)?.vault === 'ok',
+      () => configs(observer.retained).length === 9 && observer.json(STATE)?.vault === 'ok',
     );
     const button = JSON.parse(
       observer.retained.get(`homeassistant/button/hik_guard_${SLUG}_rotate/config`)!,
@@ -219,7 +219,7 @@ describe('hik-mqtt node (real Node-RED, real broker)', function () {
     // device's rotation again (reported to its owner), and a planned device stays listed.
     await observer.until(
       'published and enrolled',
-      () => configs(observer.retained).length === 6 && observer.json(STATE)?.vault === 'ok',
+      () => configs(observer.retained).length === 7 && observer.json(STATE)?.vault === 'ok',
     );
     await helper.unload();
     assert.equal((await MqttObserver.retainedNow(broker.url, auth)).get(AVAILABILITY), 'offline');
@@ -233,7 +233,7 @@ describe('hik-mqtt node (real Node-RED, real broker)', function () {
 
   it('deleting the hik-mqtt configuration deletes the entities it made, then says offline', async () => {
     await load();
-    await observer.until('published', () => configs(observer.retained).length === 6);
+    await observer.until('published', () => configs(observer.retained).length === 7);
     // What a deploy that deleted the node does: close it with removed = true.
     await (helper.getNode('mq') as unknown as { close(removed: boolean): Promise<void> }).close(true);
     const held = await MqttObserver.retainedNow(broker.url, auth);

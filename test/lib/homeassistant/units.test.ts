@@ -46,8 +46,28 @@ describe('Home Assistant building blocks', () => {
           next_rotation: null,
           last_seen: null,
           unconfirmed: false,
+          audited_at: null,
+          findings_worst: null,
+          findings_count: null,
+          findings: null,
         },
       });
+      const audited = deviceEntity({
+        serial: 'A1',
+        state: 'active',
+        audit: {
+          auditedAt: '2026-12-07T05:00:00.000Z',
+          worst: 'critical',
+          findings: [
+            { id: 'CVE-2021-36260', severity: 'critical' },
+            { id: 'upnp-enabled', severity: 'medium' },
+          ],
+        },
+      });
+      assert.equal(audited.attributes.findings_worst, 'critical');
+      assert.equal(audited.attributes.findings_count, 2);
+      assert.equal(audited.attributes.findings, 'CVE-2021-36260 (critical), upnp-enabled (medium)');
+      assert.equal(audited.attributes.audited_at, '2026-12-07T05:00:00.000Z');
       assert.throws(() => deviceEntity({ serial: 'A1', state: 'weird' as 'active' }), {
         code: 'HIK_ERR_INVALID_ARGUMENT',
       });

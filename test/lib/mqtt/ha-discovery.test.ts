@@ -68,6 +68,7 @@ describe('Home Assistant discovery payloads', () => {
         'sensor:last_rotation',
         'sensor:next_rotation',
         'sensor:vault',
+        'sensor:findings',
         'event:alert',
         'button:rotate',
         'button:verify',
@@ -122,7 +123,7 @@ describe('Home Assistant discovery payloads', () => {
     const configs = discoveryConfigs(TOPICS, device('SN-1', false));
     assert.ok(!configs.some((c) => c.component === 'button'));
     const all = allConfigTopics(TOPICS, 'SN-1');
-    assert.equal(all.length, 8);
+    assert.equal(all.length, 9);
     for (const c of configs) assert.ok(all.includes(c.topic));
     assert.ok(all.includes('homeassistant/button/hik_guard_sn_1_rotate/config'));
   });
@@ -149,6 +150,7 @@ describe('Home Assistant discovery payloads', () => {
       last_rotation: null,
       next_rotation: '2026-04-01T03:00:00.000Z',
       vault: 'ok',
+      findings: 'not_audited',
     });
   });
 

@@ -149,7 +149,7 @@ describe('fleet as Home Assistant devices over MQTT (real broker)', function () 
     const validator = new DiscoveryValidator();
     for (const serial of [CAMERA, RECORDER]) {
       const topics = configsOf(held, serial);
-      assert.equal(topics.length, 6, `${serial}: six entities, no button without the opt-in`);
+      assert.equal(topics.length, 7, `${serial}: seven entities, no button without the opt-in`);
       const devices = new Set<string>();
       for (const topic of topics) {
         const checked = validator.check(topic, held.get(topic)!);
@@ -162,6 +162,7 @@ describe('fleet as Home Assistant devices over MQTT (real broker)', function () 
         last_rotation: null,
         next_rotation: serial === CAMERA ? '2026-06-01T03:00:00.000Z' : null,
         vault: 'not_enrolled',
+        findings: 'not_audited',
       });
     }
     const cameraConfig = JSON.parse(
@@ -222,7 +223,7 @@ describe('fleet as Home Assistant devices over MQTT (real broker)', function () 
     const held = await MqttObserver.retainedNow(broker.url);
     assert.deepEqual(configsOf(held, RECORDER), []);
     assert.equal(held.get(stateTopic(RECORDER)), undefined, 'its retained state is cleared too');
-    assert.equal(configsOf(held, CAMERA).length, 6);
+    assert.equal(configsOf(held, CAMERA).length, 7);
   });
 
   it('entities an earlier run published for a device no longer listed are removed after a restart', async () => {
@@ -231,13 +232,13 @@ describe('fleet as Home Assistant devices over MQTT (real broker)', function () 
     await stops.pop()!();
     await rig({ watch: 'camera' });
     await observer.until('the ghost removed', () => configsOf(observer.retained, RECORDER).length === 0);
-    assert.equal(configsOf(await MqttObserver.retainedNow(broker.url), CAMERA).length, 6);
+    assert.equal(configsOf(await MqttObserver.retainedNow(broker.url), CAMERA).length, 7);
   });
 
   it('Rotate now acts through fleet.act where allowed; elsewhere, retained or malformed presses are refused', async () => {
     const { reports, acted } = await rig({ allowed: (serial) => serial === CAMERA });
-    await observer.until('the camera buttons', () => configsOf(observer.retained, CAMERA).length === 8);
-    assert.equal(configsOf(observer.retained, RECORDER).length, 6, 'no buttons for a device nobody rotates');
+    await observer.until('the camera buttons', () => configsOf(observer.retained, CAMERA).length === 9);
+    assert.equal(configsOf(observer.retained, RECORDER).length, 7, 'no buttons for a device nobody rotates');
     const cameraTopic = `hik_guard/${serialSlug(CAMERA)}`;
     await observer.publish(`${cameraTopic}/rotate/set`, 'PRESS');
     await observer.until('rotated', () => reports.some((r) => r.outcome === 'done'));
@@ -260,9 +261,9 @@ describe('fleet as Home Assistant devices over MQTT (real broker)', function () 
     assert.deepEqual(reports, [{ serial: CAMERA, action: 'rotate', outcome: 'refused', reason: 'retained' }]);
     assert.deepEqual(acted, []);
     await observer.publish(`${cameraTopic}/rotate/set`, '', true);
-    await observer.until('buttons', () => configsOf(observer.retained, CAMERA).length === 8);
+    await observer.until('buttons', () => configsOf(observer.retained, CAMERA).length === 9);
     await stops.pop()!();
     await rig({ allowed: () => false });
-    await observer.until('buttons withdrawn', () => configsOf(observer.retained, CAMERA).length === 6);
+    await observer.until('buttons withdrawn', () => configsOf(observer.retained, CAMERA).length === 7);
   });
 });
