@@ -3,9 +3,16 @@
  * one credential that works, so the audit never costs a failed login. A record whose password is
  * in doubt (a change not yet reconciled, or marked for attention) is not audited at all.
  */
-import { InvalidArgumentError, NeedsAttentionError, VaultPendingExistsError } from '../errors';
+import {
+  InvalidArgumentError,
+  NeedsAttentionError,
+  VaultPendingExistsError,
+  VaultRecordMissingError,
+} from '../errors';
 import { IsapiClient } from '../isapi/isapi-client';
 import type { LoginGuard } from '../isapi/login-guard';
+import { defaultDeviceLocks, type DeviceLocks } from '../rotation/device-locks';
+import type { CredentialVault } from '../vault/credential-vault';
 import type { VaultRecord } from '../vault/vault-record';
 import { auditDevice } from './audit-device';
 import type { AuditReport } from './finding';
@@ -47,4 +54,25 @@ export async function auditEnrolled(
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Audits a device of a vault this process writes (Node-RED): holding the device's lock, so no
+ * rotation changes the password between reading the record and logging in with it.
+ */
+export async function auditManaged(
+  vault: CredentialVault,
+  serial: string,
+  options: EnrolledAuditOptions & { locks?: DeviceLocks | undefined } = {},
+): Promise<AuditReport> {
+  const locks = options.locks ?? defaultDeviceLocks();
+  return locks.run(
+    serial,
+    async () => {
+      const record = vault.get(serial);
+      if (!record) throw new VaultRecordMissingError(serial);
+      return auditEnrolled(record, options);
+    },
+    { wait: true },
+  );
 }

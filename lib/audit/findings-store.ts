@@ -35,7 +35,11 @@ export class FindingsStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onWriteError(err as Error);
     }
-    return new FindingsStore(file, text === null ? new Map() : parse(text), onWriteError);
+    return new FindingsStore(
+      file,
+      text === null ? new Map<string, AuditReport>() : parse(text),
+      onWriteError,
+    );
   }
 
   get(serial: string): AuditReport | null {

@@ -307,10 +307,13 @@ export class Fleet {
     if (report.source === 'sadp' && before?.source === 'isapi') return;
     const known = new Set(before?.findings.filter((f) => f.severity === 'critical').map((f) => f.id) ?? []);
     this.findings.set(report);
-    for (const finding of report.findings) {
-      if (finding.severity === 'critical' && !known.has(finding.id))
-        this.raiseFinding(report.serial, finding);
+    const fresh = report.findings.filter((f) => f.severity === 'critical' && !known.has(f.id));
+    // An event updates the entity on its way; without one the entity is updated here.
+    if (fresh.length === 0) {
+      const snapshot = this.snapshot(report.serial);
+      for (const sink of this.sinksOf(this.viewsOf(report.serial))) sink.publish(snapshot);
     }
+    for (const finding of fresh) this.raiseFinding(report.serial, finding);
     this.notify();
   }
 

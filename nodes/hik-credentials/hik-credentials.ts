@@ -10,8 +10,14 @@
  * and the CLI show, and what its operations conclude (verified, needs attention, failed) reaches
  * the fleet. Input `repin` trusts a device's new TLS certificate, only with the fingerprint the
  * device presents now (lib/rotation/repin-certificate.ts); without one it only shows both.
+ * It also audits each enrolled device's security (lib/audit), read-only with the vault's password:
+ * every `auditEveryDays` (weekly by default), on input `audit`, and when the sidebar asks; the
+ * report goes to the fleet (sidebar, Home Assistant) and to the output.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { auditManaged } from '../../lib/audit/audit-enrolled';
+import { AuditScheduler } from '../../lib/audit/audit-scheduler';
+import { worstSeverity, type AuditReport } from '../../lib/audit/finding';
 import { HikError, InvalidArgumentError, NotManagedError, VaultKeyMissingError } from '../../lib/errors';
 import {
   CredentialManager,
@@ -32,7 +38,7 @@ import { getHikDevice } from '../shared/types';
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
-const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile', 'repin'];
+const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile', 'repin', 'audit'];
 /** Close waits this long for work under way, well inside Node-RED's 15 s close timeout. */
 const CLOSE_WAIT_MS = 5_000;
 /**
@@ -65,6 +71,7 @@ export = (RED: NodeAPI): void => {
     const abort = new AbortController();
     const inFlight = new Set<Promise<unknown>>();
     let scheduler: RotationScheduler | null = null;
+    let audits: AuditScheduler | null = null;
     let fleet: Fleet | null = null;
     /** Withdraws each device's rotation plan from the fleet, by serial. */
     const plans = new Map<string, () => void>();
@@ -177,6 +184,11 @@ export = (RED: NodeAPI): void => {
         if (plans.has(serial) || abort.signal.aborted) return;
         const withdraw = opened.planRotation(serial, {
           owner: node.id,
+          audit: () => {
+            const device = devices.find((d) => manager.record(d)?.serial === serial);
+            if (!device) throw new NotManagedError(serial);
+            return auditOne(device);
+          },
           next: () => scheduler?.nextRotation(serial) ?? null,
           // Asked from the sidebar or Home Assistant: the same run as an input message.
           act: async (action) => {
@@ -195,6 +207,44 @@ export = (RED: NodeAPI): void => {
           },
         });
         plans.set(serial, withdraw);
+      };
+      /** Audits one enrolled device, records the report in the fleet, and sends it. */
+      const auditOne = async (
+        device: ManagedDevice,
+        send: SendFn = (m) => node.send(m),
+      ): Promise<AuditReport> => {
+        const serial = manager.record(device)?.serial;
+        if (!serial) throw new NotManagedError(device.serial ?? device.name);
+        const report = await track(
+          auditManaged(vault, serial, {
+            address: { host: device.host, port: device.port, protocol: device.protocol },
+          }),
+        );
+        opened.recordAudit(report);
+        const worst = worstSeverity(report.findings);
+        node.status({
+          fill: worst === 'critical' || worst === 'high' ? 'red' : worst === 'medium' ? 'yellow' : 'green',
+          shape: 'dot',
+          text: RED._('hik-credentials.status.audited', {
+            serial,
+            count: report.findings.length,
+            worst: worst ?? RED._('hik-credentials.audit.none'),
+          }),
+        });
+        send({
+          topic: 'audit',
+          payload: {
+            serial,
+            name: device.name,
+            model: report.model,
+            firmware: report.firmware,
+            auditedAt: report.auditedAt,
+            worst,
+            findings: report.findings,
+            notChecked: report.checks.filter((c) => c.status !== 'pass' && c.status !== 'fail'),
+          },
+        });
+        return report;
       };
       const emit = (topic: Topic, result: DeviceResult, send: SendFn = (m) => node.send(m)): void => {
         if (result.serial !== null) {
@@ -266,7 +316,25 @@ export = (RED: NodeAPI): void => {
           });
         }
       });
-      return { manager, emit, vault, startup };
+      audits = new AuditScheduler({
+        everyDays: settings.auditEveryDays,
+        serials: () => devices.flatMap((d) => manager.record(d)?.serial ?? []),
+        lastAudit: (serial) => {
+          const last = opened.lastAudit(serial);
+          return last?.source === 'isapi' ? new Date(last.auditedAt) : null;
+        },
+        audit: async (serial) => {
+          const device = devices.find((d) => manager.record(d)?.serial === serial);
+          if (device && !abort.signal.aborted) await auditOne(device);
+        },
+        onError: (err) => {
+          const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+          node.warn(RED._('hik-credentials.log.auditFailed', { code }));
+        },
+      });
+      // After enrolment and reconcile: an audit needs a settled vault record.
+      void startup.then(() => audits?.start());
+      return { manager, emit, vault, startup, auditOne };
     });
     ready.catch((err: unknown) => reportFailure(node, err));
 
@@ -276,8 +344,19 @@ export = (RED: NodeAPI): void => {
       if (!TOPICS.includes(topic)) {
         throw new InvalidArgumentError(`msg.topic must be one of ${TOPICS.join(', ')}`);
       }
-      const { manager, emit, startup, vault } = await ready;
+      const { manager, emit, startup, vault, auditOne } = await ready;
       await startup;
+      if (topic === 'audit') {
+        const chosen = devices.filter(
+          (d) =>
+            manager.record(d) &&
+            (wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted),
+        );
+        if (chosen.length === 0)
+          throw new InvalidArgumentError('no enrolled device of this node has that serial');
+        for (const device of chosen) await auditOne(device, (m) => send({ ...m, _msgid: msg._msgid }));
+        return;
+      }
       if (topic === 'repin') {
         const { outcome, name } = await repin(manager, vault, msg.payload);
         if (outcome.result === 'repinned') fleet?.certificateRepinned(outcome.serial);
@@ -345,7 +424,7 @@ export = (RED: NodeAPI): void => {
       async () => {
         abort.abort();
         for (const withdraw of plans.values()) withdraw();
-        await ready.then(() => scheduler?.stop()).catch(() => undefined);
+        await ready.then(() => Promise.all([scheduler?.stop(), audits?.stop()])).catch(() => undefined);
         await Promise.allSettled([...inFlight]);
       },
       CLOSE_WAIT_MS,

@@ -64,6 +64,9 @@ export = (RED: NodeAPI): void => {
       from: t.from ?? '?',
       to: t.to,
       notUpdated: String(t.evidence?.consumers_not_updated ?? ''),
+      // security_finding: which finding (its id and title), never a secret.
+      finding: String(t.evidence?.finding ?? ''),
+      findingTitle: String(t.evidence?.title ?? ''),
     };
     return {
       title: RED._(`hik-homeassistant.notification.title.${t.type}`, values),

@@ -21,9 +21,11 @@ export interface CredentialsSettings {
   readonly concurrency: number;
   readonly settleMs: number;
   readonly includePassword: boolean;
+  /** Days between security audits of each device; 0 = only on demand. */
+  readonly auditEveryDays: number;
 }
 
-export type CredentialsConfigProblem = 'devices' | 'schedule' | 'jitter' | 'concurrency' | 'settle';
+export type CredentialsConfigProblem = 'devices' | 'schedule' | 'jitter' | 'concurrency' | 'settle' | 'audit';
 
 export type CredentialsSettingsResult =
   | { readonly ok: true; readonly settings: CredentialsSettings }
@@ -90,6 +92,8 @@ export function readCredentialsSettings(config: NodeConfig): CredentialsSettings
     return { ok: false, problem: 'concurrency' };
   const settle = number(config.settleSeconds);
   if (!(settle >= 0 && settle <= 60)) return { ok: false, problem: 'settle' };
+  const auditEveryDays = number(config.auditEveryDays ?? 7);
+  if (!(auditEveryDays >= 0 && auditEveryDays <= 365)) return { ok: false, problem: 'audit' };
   return {
     ok: true,
     settings: Object.freeze({
@@ -100,6 +104,7 @@ export function readCredentialsSettings(config: NodeConfig): CredentialsSettings
       concurrency,
       settleMs: Math.round(settle * 1000),
       includePassword: config.includePassword === true,
+      auditEveryDays,
     }),
   };
 }

@@ -1,12 +1,15 @@
 /**
  * The fleet of this Node-RED runtime (lib/fleet/fleet.ts): one per userDir, made on first use with
  * the runtime's vault and the alert memory next to it (`<userDir>/hik-guard/alerts.json`), and
- * kept across deploys. Every sighting a hik-discover node makes tells the fleet the device's model,
- * firmware and MAC. Failures no node takes are logged through Node-RED's log.
+ * kept across deploys, with the last audit of each device (`findings.json`). Every sighting a
+ * hik-discover node makes tells the fleet the device's model, firmware and MAC, and is triaged for
+ * known firmware vulnerabilities until a device is audited with a login. Failures no node takes are logged through Node-RED's log.
  */
 import { join } from 'node:path';
 import type { NodeAPI } from 'node-red';
 import { HikError } from '../../lib/errors';
+import { FindingsStore } from '../../lib/audit/findings-store';
+import { triageSadp } from '../../lib/audit/sadp-triage';
 import { AlertMemory } from '../../lib/fleet/alert-memory';
 import { Fleet } from '../../lib/fleet/fleet';
 import { sharedDiscoveries, sharedFleets } from '../../lib/runtime';
@@ -38,7 +41,10 @@ export async function openNodeRedFleet(RED: NodeAPI): Promise<NodeRedFleet> {
     const memory = folder
       ? await AlertMemory.open(join(folder, 'alerts.json'), logError)
       : AlertMemory.inMemory();
-    const created = new Fleet({ vault, memory, onError: logError });
+    const findings = folder
+      ? await FindingsStore.open(join(folder, 'findings.json'), logError)
+      : FindingsStore.inMemory();
+    const created = new Fleet({ vault, memory, findings, onError: logError });
     const discoveries = sharedDiscoveries();
     const describe = (): void => {
       for (const { device } of discoveries.sightings())
@@ -48,6 +54,13 @@ export async function openNodeRedFleet(RED: NodeAPI): Promise<NodeRedFleet> {
             firmware: device.firmware,
             mac: device.mac,
           });
+      // Triage from SADP alone (no login) until an audit with a login replaces it.
+      for (const { device } of discoveries.sightings()) {
+        const triage = triageSadp(device);
+        const last = triage ? created.lastAudit(triage.serial) : null;
+        if (triage && (!last || (last.source === 'sadp' && last.firmware !== triage.firmware)))
+          created.recordAudit(triage);
+      }
     };
     const unsubscribe = discoveries.onChange(describe);
     created.onStop(unsubscribe);

@@ -159,7 +159,15 @@ const hikCredentialsV1 = fillDefaults({
   includePassword: false,
 });
 
-export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1]);
+/** 1 -> 2: the security audit of every managed device, weekly unless set otherwise (0 = on demand only). */
+const hikCredentialsV2: Migration = {
+  version: 2,
+  up(config) {
+    return { ...config, auditEveryDays: config.auditEveryDays ?? 7 };
+  },
+};
+
+export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1, hikCredentialsV2]);
 
 // ---- hik-reset --------------------------------------------------------------------------------
 

@@ -204,6 +204,38 @@ describe('hik-credentials node', function () {
     assert.ok(shown?.text?.includes(planned.toLocaleString()), `status ${JSON.stringify(shown)}`);
   });
 
+  it('audits on input: findings on the output and in the fleet, read-only, secrets never sent', async () => {
+    const camera = await sim.device({
+      adminPassword: CANARY,
+      model: 'DS-2CD2532F-IWS',
+      firmwareVersion: 'V5.2.0',
+      firmwareReleasedDate: 'build 150101',
+      hardening: { upnp: true, upnpPortMapping: true, ezviz: true, ezvizVerificationCode: 'EZVIZCANARY7' },
+    });
+    await load(
+      [deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }]), { id: 'out', type: 'helper' }],
+      { cam: { password: CANARY } },
+    );
+    // Enrolment happens at start; the audit message follows the enrolment's own output (none here).
+    const received = nextMessages('out', 1);
+    camera.resetCounters();
+    helper.getNode('creds').receive({ topic: 'audit', payload: {} });
+    const [message] = await received;
+    assert.equal(message?.topic, 'audit');
+    const report = message.payload as unknown as { worst: string; findings: { id: string }[] };
+    assert.equal(report.worst, 'critical');
+    const ids = report.findings.map((f) => f.id);
+    for (const id of ['CVE-2017-7921', 'upnp-port-mapping', 'hik-connect-enabled'])
+      assert.ok(ids.includes(id), id);
+    const [runtimeFleet] = await sharedFleets().all();
+    assert.equal(runtimeFleet?.row(camera.serialNumber).audit?.worst, 'critical', 'the sidebar row has it');
+    assert.equal(camera.counters.writeRequests + camera.counters.exploitLikeRequests, 0);
+    assert.equal(camera.counters.failedLogins, 0);
+    const sent = JSON.stringify(message) + JSON.stringify(helper.log().args);
+    for (const secret of [CANARY, 'EZVIZCANARY7'])
+      assert.ok(!sent.includes(secret), 'a secret left the audit');
+  });
+
   it('includes the new password only when the node option is on', async () => {
     const camera = await sim.device({ adminPassword: CANARY });
     await load(

@@ -3,6 +3,7 @@ import {
   configVersion,
   defineMigrations,
   fillDefaults,
+  hikCredentialsMigrations,
   hikDeviceMigrations,
   hikMqttMigrations,
   hikResetMigrations,
@@ -68,6 +69,33 @@ describe('config migrations', () => {
       assert.throws(() => defineMigrations([step(1), step(3)]), { code: 'HIK_ERR_INVALID_ARGUMENT' });
       assert.throws(() => defineMigrations([step(2)]), { code: 'HIK_ERR_INVALID_ARGUMENT' });
       assert.equal(defineMigrations([]).current, 0);
+    });
+  });
+
+  describe('hik-credentials', () => {
+    it('is at version 2', () => {
+      assert.equal(hikCredentialsMigrations.current, 2);
+    });
+
+    describe('step 1 -> 2 (fixtures)', () => {
+      const step = hikCredentialsMigrations.steps.find((s) => s.version === 2);
+      assert.ok(step, 'hik-credentials has a step to version 2');
+      const v1 = { id: 'c1', type: 'hik-credentials', name: 'n', devices: [], everyDays: 90, version: 1 };
+
+      it('adds the weekly security audit', () => {
+        assert.deepEqual(step.up(v1), { ...v1, auditEveryDays: 7 });
+      });
+
+      it('keeps an audit interval that is set', () => {
+        assert.equal(step.up({ ...v1, auditEveryDays: 0 }).auditEveryDays, 0);
+      });
+    });
+
+    it('a config from before versioning reaches version 2 with every default', () => {
+      const migrated = migrate({ id: 'c1' }, hikCredentialsMigrations);
+      assert.equal(migrated.version, 2);
+      assert.equal(migrated.auditEveryDays, 7);
+      assert.equal(migrated.everyDays, 90);
     });
   });
 
