@@ -10,6 +10,14 @@ import { HikError, VaultRecordMissingError } from '../errors';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { CredentialVault, VaultRecord } from '../vault/credential-vault';
 import type { Consumer, ConsumerReport } from '../consumers/consumer';
+import {
+  createStreamingAccount,
+  reconcileStreamingAccount,
+  rotateStreamingAccount,
+  STREAMING_ACCOUNT,
+  type StreamingAccountResult,
+} from '../accounts/streaming-account';
+import { OnvifUserConsumer } from '../consumers/onvif-user-consumer';
 import { RecorderChannelConsumer } from '../consumers/recorder-channel-consumer';
 import { refreshStaleConsumers } from './consumer-updates';
 import type { DeviceLocks } from './device-locks';
@@ -34,6 +42,10 @@ export interface ManagedDevice {
   recorder: boolean;
   /** Other holders of this device's passwords configured for it (go2rtc, Frigate, HA…). */
   consumers?: readonly Consumer[] | undefined;
+  /** ONVIF users named like the rotated account get its new password too. Default true. */
+  keepOnvifUsersInStep?: boolean | undefined;
+  /** Opt-in: create the dedicated streaming account once the device is enrolled. */
+  streamingAccount?: boolean | undefined;
   /** The password typed for enrolment; asked only when the vault does not know the device. */
   enrolmentPassword(): string | undefined;
 }
@@ -50,6 +62,18 @@ export interface DeviceResult {
   /** Recorder channels and other holders of the password, and whether each was updated. */
   consumers: ConsumerReport[];
   /** The typed error behind a failure, for logs and exit codes (never carries a password). */
+  error: HikError | null;
+}
+
+/** What a streaming-account action came to for one device (never a password). */
+export interface AccountResult {
+  key: string;
+  serial: string | null;
+  name: string;
+  result: StreamingAccountResult | 'failed';
+  /** The error code when failed. */
+  reason: string | null;
+  username: string | null;
   error: HikError | null;
 }
 
@@ -163,6 +187,75 @@ export class CredentialManager {
     return this.result(device, record.serial, { result, reason, rotatedAt: record.lastRotation });
   }
 
+  /** Creates the device's streaming account (`exists` when the vault has one), or rotates it. */
+  async streamingAccount(device: ManagedDevice, action: 'create' | 'rotate'): Promise<AccountResult> {
+    let serial: string | null = device.serial;
+    try {
+      const record = await this.enrolled(device);
+      serial = record.serial;
+      const options = {
+        ...this.common(device, record),
+        allowHttpPasswordChange: device.allowHttpPasswordChange,
+      };
+      const outcome =
+        action === 'create' ? await createStreamingAccount(options) : await rotateStreamingAccount(options);
+      return { ...this.accountBase(device, serial), result: outcome.result, username: outcome.username };
+    } catch (err) {
+      if (!HikError.isHikError(err)) throw err;
+      return { ...this.accountBase(device, serial), result: 'failed', reason: err.code, error: err };
+    }
+  }
+
+  /**
+   * Settles every streaming account left pending (a crash), and creates the ones the devices opted
+   * into and do not have yet. Only enrolled devices; results only for work done.
+   */
+  async settleStreamingAccounts(): Promise<AccountResult[]> {
+    const results: AccountResult[] = [];
+    for (const device of this.devices) {
+      const record = this.record(device);
+      if (!record) continue;
+      const account = record.accounts[STREAMING_ACCOUNT];
+      if (account?.pending) {
+        try {
+          const options = {
+            ...this.common(device, record),
+            allowHttpPasswordChange: device.allowHttpPasswordChange,
+          };
+          const outcome = await reconcileStreamingAccount(options);
+          results.push({
+            ...this.accountBase(device, record.serial),
+            result: outcome.result,
+            username: outcome.username,
+          });
+        } catch (err) {
+          if (!HikError.isHikError(err)) throw err;
+          results.push({
+            ...this.accountBase(device, record.serial),
+            result: 'failed',
+            reason: err.code,
+            error: err,
+          });
+        }
+      } else if (!account && device.streamingAccount && record.state === 'ok') {
+        results.push(await this.streamingAccount(device, 'create'));
+      }
+    }
+    return results;
+  }
+
+  private accountBase(device: ManagedDevice, serial: string | null): AccountResult {
+    return {
+      key: device.key,
+      serial,
+      name: device.name,
+      result: 'failed',
+      reason: null,
+      username: null,
+      error: null,
+    };
+  }
+
   /** Reconciles every managed device that has a pending password (start-up, before schedules). */
   async reconcilePending(): Promise<DeviceResult[]> {
     const pending = this.devices.filter((d) => this.record(d)?.pending);
@@ -206,6 +299,19 @@ export class CredentialManager {
    */
   consumersOf(device: ManagedDevice): Consumer[] {
     const consumers: Consumer[] = [...(device.consumers ?? [])];
+    const own = this.record(device);
+    if (own && device.keepOnvifUsersInStep !== false) {
+      consumers.push(
+        new OnvifUserConsumer({
+          vault: this.options.vault,
+          serial: own.serial,
+          allowHttpPasswordChange: device.allowHttpPasswordChange,
+          guard: this.options.guard,
+          connectTimeoutMs: this.options.connectTimeoutMs,
+          requestTimeoutMs: this.options.requestTimeoutMs,
+        }),
+      );
+    }
     for (const recorder of this.devices.filter((d) => d.recorder && d.key !== device.key)) {
       const record = this.record(recorder);
       if (record) {

@@ -153,7 +153,18 @@ describe('hik-credentials node', function () {
         reason: null,
         rotatedAt: 'string',
         nextRotation: null,
-        consumers: [],
+        // ONVIF users are kept in step by default; this camera has none to change.
+        consumers: [
+          {
+            id: `onvif_user:${camera.serialNumber}:admin`,
+            kind: 'onvif_user',
+            label: `ONVIF users of ${camera.serialNumber}`,
+            account: 'admin',
+            status: 'updated',
+            code: null,
+            outOfDate: [],
+          },
+        ],
       },
     );
     const newPassword = camera.state.admin.password ?? '';
