@@ -4,6 +4,7 @@
  * result, never a password: the new one is only in the vault (`hik-guard vault show SERIAL`).
  */
 import { CredentialManager, type DeviceResult, type ManagedDevice } from '../lib/rotation/credential-manager';
+import { MAX_SETTLE_MS } from '../lib/rotation/rotate-device';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import { readPassword } from './read-password';
@@ -38,7 +39,7 @@ export const ROTATE_HELP: CommandHelp = {
     ['--user NAME', 'default admin (used when enrolling)'],
     ...VAULT_KEY_OPTIONS,
     ['--password-env VAR', 'the current password, for enrolment only'],
-    ['--settle SECONDS', 'wait before verifying the new password, default 2'],
+    ['--settle SECONDS', 'wait before verifying the new password, 0 to 5, default 2'],
     ['--timeout SECONDS', 'per request, default 10'],
     ['--json', 'one JSON object on stdout'],
   ],
@@ -177,7 +178,7 @@ function parseRotateOptions(argv: string[]): RotateCliOptions {
     vault: values.vault,
     vaultKeyFile: values['vault-key-file'],
     passwordEnv: values['password-env'],
-    settleMs: secondsOption('--settle', values.settle, 0, 60),
+    settleMs: secondsOption('--settle', values.settle, 0, MAX_SETTLE_MS / 1000),
     timeoutMs: secondsOption('--timeout', values.timeout, 0.1, 300),
     json: values.json,
   };

@@ -81,6 +81,13 @@ export interface RotateOptions extends ConnectionOptions {
 }
 
 export const DEFAULT_SETTLE_MS = 2_000;
+/**
+ * The longest settle a setting may ask for. Consumers hik guard updates get the password before
+ * the settle, but the rest hear of it (credential_changed) only after settle and verify; one that
+ * retries every second reaches the device's 7-attempt lock in about 7 s (consumers.md §0), so a
+ * longer settle would lock it out before a user's flow can update it.
+ */
+export const MAX_SETTLE_MS = 5_000;
 
 export async function rotateDevice(options: RotateOptions): Promise<RotationOutcome> {
   const locks = options.locks ?? defaultDeviceLocks();

@@ -4,6 +4,7 @@
  */
 import { HikError } from '../../lib/errors';
 import { checkSchedulePlan, type SchedulePlan } from '../../lib/rotation/rotation-schedule';
+import { MAX_SETTLE_MS } from '../../lib/rotation/rotate-device';
 import type { NodeConfig } from './migrations';
 
 export interface DeviceRef {
@@ -91,7 +92,7 @@ export function readCredentialsSettings(config: NodeConfig): CredentialsSettings
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
     return { ok: false, problem: 'concurrency' };
   const settle = number(config.settleSeconds);
-  if (!(settle >= 0 && settle <= 60)) return { ok: false, problem: 'settle' };
+  if (!(settle >= 0 && settle * 1000 <= MAX_SETTLE_MS)) return { ok: false, problem: 'settle' };
   const auditEveryDays = number(config.auditEveryDays ?? 7);
   if (!(auditEveryDays >= 0 && auditEveryDays <= 365)) return { ok: false, problem: 'audit' };
   return {
