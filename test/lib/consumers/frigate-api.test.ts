@@ -109,6 +109,27 @@ describe('Frigate API client against the Frigate stand-in', () => {
     assert.equal(camera.counters.failedLoginsByIp.get(FRIGATE_HOST), frigate.totalTally().refused);
   });
 
+  it('takes a nested config_data body too: objects merged, the given list replaced', async () => {
+    const frigate = await startFrigate();
+    const path = 'rtsp://viewer:New-Pass8@127.0.0.123:554/y';
+    const response = await fetch(`${frigate.internalUrl}/api/config/set`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        config_data: { cameras: { garden: { ffmpeg: { inputs: [{ path, roles: ['detect', 'record'] }] } } } },
+        requires_restart: 1,
+      }),
+    });
+    assert.deepEqual(await response.json(), {
+      success: true,
+      message: 'Config successfully updated, restart to apply',
+    });
+    const saved = frigate.savedConfig();
+    assert.deepEqual(saved.cameras.garden?.ffmpeg.inputs, [{ path, roles: ['detect', 'record'] }]);
+    assert.equal(saved.cameras.front?.ffmpeg.inputs.length, 2, 'other cameras untouched');
+    assert.deepEqual(saved.mqtt, { enabled: false });
+  });
+
   it('answers 400 and keeps the saved config when the change is invalid', async () => {
     const frigate = await startFrigate();
     const before = JSON.stringify(frigate.savedConfig());

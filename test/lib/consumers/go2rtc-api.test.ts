@@ -153,6 +153,14 @@ describe('go2rtc API client against the go2rtc stand-in', () => {
     );
   });
 
+  it('deletes a stream and persists that; answers 404 for a stream it does not have', async () => {
+    await startGo2rtc();
+    assert.equal((await send(`${go2rtc.url}/api/streams?src=other`, 'DELETE')).status, 200);
+    assert.equal((await send(`${go2rtc.url}/api/streams?src=other`, 'GET')).status, 404);
+    const config = JSON.parse(go2rtc.configText()!) as { streams: Record<string, unknown> };
+    assert.deepEqual(Object.keys(config.streams), ['front', 'front_sub']);
+  });
+
   it('answers 400 to a source of unknown scheme, with nothing changed', async () => {
     const api = await startGo2rtc();
     await assert.rejects(api.replaceSources('front', ['gopher://127.0.0.111/x'], []), (err: unknown) => {

@@ -184,7 +184,7 @@ describe('Home Assistant config-entry flows (client against the test server)', f
     assert.equal(await flows.findReauthFlow(id), null);
   });
 
-  it('streams reauth flows to an admin subscriber and refuses non-admins over REST (counted as a failed login)', async () => {
+  it('streams reauth flows to an admin subscriber and refuses non-admins over WS and REST (counted as a failed login)', async () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/websocket`);
     const messages: { id?: number; type: string; event?: { type: string | null }[] }[] = [];
     ws.on('message', (data: Buffer) =>
@@ -199,6 +199,19 @@ describe('Home Assistant config-entry flows (client against the test server)', f
     camera.setPassword('admin', NEW);
     await waitFor('an added reauth flow', () => messages.some((m) => m.event?.[0]?.type === 'added'));
     ws.close();
+
+    const user = new WebSocket(`${server.url.replace('http', 'ws')}/api/websocket`);
+    const answers: { id?: number; type: string; success?: boolean; error?: { code: string } }[] = [];
+    user.on('message', (data: Buffer) =>
+      answers.push(JSON.parse(data.toString()) as (typeof answers)[number]),
+    );
+    await waitFor('auth_required', () => answers.length === 1);
+    user.send(JSON.stringify({ type: 'auth', access_token: USER_TOKEN }));
+    await waitFor('auth_ok', () => answers.some((m) => m.type === 'auth_ok'));
+    user.send(JSON.stringify({ id: 1, type: 'config_entries/flow/progress' }));
+    await waitFor('an answer', () => answers.some((m) => m.id === 1));
+    assert.equal(answers.find((m) => m.id === 1)?.error?.code, 'unauthorized');
+    user.close();
 
     const rest = await fetch(`${server.url}/api/config/config_entries/entry`, {
       headers: { authorization: `Bearer ${USER_TOKEN}` },
