@@ -1,6 +1,8 @@
 /**
  * The default simulated fleet: cameras of three firmware generations, each with its own quirks,
- * and an NVR whose channels point at them with the right credentials. Serials and MACs are fixed,
+ * and an NVR whose channels point at them with the right credentials. For the security audit it is
+ * a mix: the 2024 camera is clean, the 2020 one has UPnP port mappings and Hik-Connect on, the 2014
+ * one runs firmware inside a published CVE range with the endpoints old firmware lacks. Serials and MACs are fixed,
  * so a demo that keeps state between runs meets the same devices again.
  */
 import type { SimDeviceOptions } from './device-profile';
@@ -44,6 +46,8 @@ const CAMERA_TEMPLATES: readonly [CameraTemplate, ...CameraTemplate[]] = [
     serverHeader: 'Webs',
     authOffer: 'digest-and-basic-headers',
     sadp: { crlf: true, macStyle: 'dash-upper' },
+    // The audit's risky one: UPnP maps its ports on the router, Hik-Connect is on.
+    hardening: { upnp: true, upnpPortMapping: true, ezviz: true },
   },
   // 2014 firmware behind "App-webs/": IP Camera(…) realm, legacy nonces, one folded header, `flase`.
   {

@@ -94,6 +94,32 @@ export function registerAdminRoutes(RED: NodeAPI, publishFleet: () => void): voi
     }),
   );
 
+  // Audit now: read-only, through the hik-credentials node that owns the device (vault password,
+  // device lock, login guard); the report lands in the fleet, so the table shows it.
+  app.post(
+    '/hik-guard/devices/:serial/audit',
+    RED.auth.needsPermission(write),
+    guarded(async (req, res) => {
+      const serial = String(req.params.serial);
+      const { fleet } = await openNodeRedFleet(RED);
+      const node = fleet.rotationOwner(serial);
+      if (!node) {
+        res.status(404).json({ problem: 'HIK_ERR_NOT_MANAGED' });
+        return;
+      }
+      const work = fleet.auditNow(serial);
+      const report = await within(work, ANSWER_TIMEOUT_MS);
+      if (report) {
+        res.json({ node, serial, auditedAt: report.auditedAt, findings: report.findings.length });
+        return;
+      }
+      void work.catch((err: unknown) => {
+        RED.log.warn(`hik-guard: audit of ${serial} failed: ${errorCode(err)}`);
+      });
+      res.status(202).json({ accepted: true, node, pending: true });
+    }),
+  );
+
   // Two plain routes: Express 5 (Node-RED 5) has no regular expressions in paths.
   for (const action of ['rotate', 'verify'] as const) {
     app.post(

@@ -5,7 +5,7 @@
  * now, or why not, so the sidebar offers Re-claim only where the fleet would do it.
  */
 import type { DeviceState } from '../../lib/device-vocabulary';
-import type { DeviceRow } from '../../lib/fleet/fleet';
+import type { DeviceAudit, DeviceRow } from '../../lib/fleet/fleet';
 import type { SadpDevice } from '../../lib/sadp/sadp-device';
 import type { VaultRecord } from '../../lib/vault/credential-vault';
 
@@ -45,10 +45,12 @@ export interface FleetRow {
   problem: string | null;
   /** Holders of its password still on an old one ("recorder channel 3"); retried by hik guard. */
   outOfDate: string[];
+  /** The last security audit (or SADP triage): worst severity and each finding with its fix. */
+  audit: DeviceAudit | null;
 }
 
 /** A row before the re-claim question is answered (it needs the merged state). */
-type BaseRow = Omit<FleetRow, 'reclaim' | 'problem' | 'outOfDate'>;
+type BaseRow = Omit<FleetRow, 'reclaim' | 'problem' | 'outOfDate' | 'audit'>;
 
 export interface ConfiguredDevice {
   id: string;
@@ -77,6 +79,8 @@ export interface FleetSources {
   reclaiming: ReadonlySet<string>;
   /** Serial → the error code its last credential operation failed with (the fleet's `lastFailure`). */
   failures: ReadonlyMap<string, string>;
+  /** The fleet's last audit of a device (also of one only SADP has seen), or null. Default: none. */
+  auditOf?: (serial: string) => DeviceAudit | null;
 }
 
 function iso(ms: number | null): string | null {
@@ -126,6 +130,7 @@ export function buildFleetRows(sources: FleetSources): FleetRow[] {
     reclaim: reclaimOf(row, sources),
     problem: row.serial === null ? null : (sources.failures.get(row.serial) ?? null),
     outOfDate: (row.serial === null ? undefined : bySerial.get(row.serial)?.outOfDate) ?? [],
+    audit: row.serial === null ? null : (sources.auditOf?.(row.serial) ?? null),
   }));
 }
 

@@ -76,6 +76,7 @@ export async function fleetSnapshot(RED: NodeAPI): Promise<FleetSnapshot> {
         return code === null ? [] : [[row.serial, code] as const];
       }),
     ),
+    auditOf: (serial) => fleet.row(serial).audit ?? null,
   });
   return { devices, vaultProblem: vaultProblem?.code ?? null, discovering: discoveries.size };
 }

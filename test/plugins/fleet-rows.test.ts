@@ -125,8 +125,38 @@ describe('sidebar fleet rows', () => {
         reclaim: 'not_inactive',
         problem: null,
         outOfDate: [],
+        audit: null,
       },
     ]);
+  });
+
+  it('carries the fleet audit of a device, also of one only SADP has seen', () => {
+    const audit = {
+      auditedAt: '2026-03-01T12:00:00.000Z',
+      source: 'sadp' as const,
+      worst: 'high' as const,
+      findings: [
+        {
+          id: 'CVE-2025-66177',
+          severity: 'high' as const,
+          title: 't',
+          evidence: 'e',
+          fix: 'f',
+          confidence: 'confirmed' as const,
+        },
+      ],
+      notChecked: 1,
+    };
+    const rows = buildFleetRows(
+      sources({
+        discovered: [{ device: sadp({ serial: 'SN9', ipv4: '10.0.0.9', activated: true }), lastSeen: null }],
+        auditOf: (serial) => (serial === 'SN9' ? audit : null),
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => r.audit),
+      [audit],
+    );
   });
 
   it('lists discovered and vault-only devices once each, inactive when SADP says so', () => {
