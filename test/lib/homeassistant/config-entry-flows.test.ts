@@ -184,6 +184,18 @@ describe('Home Assistant config-entry flows (client against the test server)', f
     assert.equal(await flows.findReauthFlow(id), null);
   });
 
+  it('loses flows in progress on a Home Assistant restart and opens the reauth again if the password is still refused', async () => {
+    const id = deviceEntry('onvif');
+    camera.setPassword('admin', NEW);
+    await waitFor('a reauth flow', () => server.core.configEntries.progress().length === 1);
+    const before = (server.core.configEntries.progress()[0] as { flow_id: string }).flow_id;
+    await server.restart();
+    assert.notEqual(server.core.configEntries.inspect(id).state, 'not_loaded', 'set up again at start');
+    await waitFor('a new reauth flow', () => server.core.configEntries.progress().length === 1);
+    assert.notEqual((server.core.configEntries.progress()[0] as { flow_id: string }).flow_id, before);
+    assert.equal(failedFromHa(), 2, 'one refused login per setup');
+  });
+
   it('streams reauth flows to an admin subscriber and refuses non-admins over WS and REST (counted as a failed login)', async () => {
     const ws = new WebSocket(`${server.url.replace('http', 'ws')}/api/websocket`);
     const messages: { id?: number; type: string; event?: { type: string | null }[] }[] = [];

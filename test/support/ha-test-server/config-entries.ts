@@ -136,8 +136,22 @@ export class ConfigEntries {
     return this.mustGet(entryId).consumer;
   }
 
+  /** HA stops: every integration stops streaming, flows in progress are lost (entries are stored). */
   async stop(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((entry) => entry.consumer?.stop() ?? Promise.resolve()));
+    for (const flow of [...this.flows.values()]) this.endFlow(flow);
+    await Promise.all(
+      [...this.entries.values()].map((entry) => {
+        const consumer = entry.consumer;
+        entry.consumer = null;
+        entry.state = 'not_loaded';
+        return consumer?.stop() ?? Promise.resolve();
+      }),
+    );
+  }
+
+  /** HA starts: every stored entry is set up again (a still refused password opens reauth again). */
+  setUpAll(): void {
+    for (const entry of this.entries.values()) this.setUp(entry);
   }
 
   onFlowChange(listener: FlowListener): () => void {

@@ -112,6 +112,7 @@ export class HaTestServer {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
     this.core.forgetRuntimeState();
+    await this.core.configEntries.stop();
     this.core.state = 'NOT_RUNNING';
   }
 
@@ -120,6 +121,7 @@ export class HaTestServer {
     this.stopping = false;
     this.core.state = 'STARTING';
     await this.listen();
+    this.core.configEntries.setUpAll();
     this.startingTimer = setTimeout(() => {
       this.core.state = 'RUNNING';
       this.core.fire('homeassistant_started', {}, 'LOCAL', null);
@@ -134,7 +136,6 @@ export class HaTestServer {
 
   async stop(): Promise<void> {
     await this.goDown();
-    await this.core.configEntries.stop();
     this.wss.close();
   }
 
