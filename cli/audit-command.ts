@@ -41,8 +41,9 @@ export const AUDIT_HELP: CommandHelp = {
     second password and never sends an exploit probe; a setting the firmware does not have is "not
     checked", never a pass.
 
-    With --vault the password and the certificate pin come from the vault (read only, so it works
-    while Node-RED holds it); without --host every device in the vault is audited. The vault key
+    With --vault the password, address and certificate pin come from the vault (read only, so it
+    works while Node-RED holds it); --host (and --port) pick one of its devices, without --host
+    every device in the vault is audited. The vault key
     comes from --vault-key-file or ${VAULT_KEY_ENV}.`,
   options: [
     ['--host HOST', 'device address'],
@@ -93,16 +94,10 @@ export async function runAuditCommand(argv: string[], io: CliIo): Promise<number
       );
     }
     let code: number = EXIT.ok;
+    // The record's own address, protocol and pin: --host (and --port) only pick the record.
     for (const record of records) {
-      const address = options.host
-        ? {
-            host: options.host,
-            port: options.port,
-            protocol: options.https ? ('https' as const) : ('http' as const),
-          }
-        : undefined;
       try {
-        print(io, options.json, await auditEnrolled(record, { guard: io.loginGuard, address }), null);
+        print(io, options.json, await auditEnrolled(record, { guard: io.loginGuard }), null);
       } catch (err) {
         const failed = fail(io, options.json, err, record.serial);
         if (code === EXIT.ok) code = failed;

@@ -51,6 +51,11 @@ const CANARY = {
   revealed: `Canary-PW-${tag()}-Rev1`,
   haToken: `Canary-HA-token-${tag()}${tag()}`,
   broker: `Canary-MQTT-pw-${tag()}${tag()}`,
+  // Secrets the audit's answers carry (docs/protocol/audit.md §3.0): they must never leave it.
+  ezviz: `EZ${tag()}`.toUpperCase(),
+  snmp: `Canary-SNMP-${tag()}`,
+  ddns: `Canary-DDNS-${tag()}`,
+  email: `canary-${tag()}@example.invalid`,
 };
 const BROKER_USER = 'canary-nodered';
 const MARKER = `Planted-Marker-${tag()}`;
@@ -74,6 +79,15 @@ const MEMBERS: SimFleetMember[] = [
     model: 'DS-2CD2386G2-IU',
     serialNumber: SERIALS.camera,
     macAddress: 'c0:56:e3:0c:00:01',
+    hardening: {
+      ezviz: true,
+      ezvizVerificationCode: CANARY.ezviz,
+      snmpV2c: true,
+      snmpCommunity: CANARY.snmp,
+      ddns: true,
+      ddnsPassword: CANARY.ddns,
+      recoveryEmail: CANARY.email,
+    },
   },
   {
     adminPassword: CANARY.recorder,
@@ -315,6 +329,10 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     const current = async (serial: string): Promise<string> =>
       (await vaultSecrets(vaultFile, VAULT_KEY)).find((s) => s.label === `vault ${serial} current`)!.value;
 
+    // The security audit reads the camera's secret-bearing documents (sidebar's Audit now).
+    const audited = await api.call('operator', 'POST', `/hik-guard/devices/${SERIALS.camera}/audit`);
+    admin.push({ name: `POST /hik-guard/devices/${SERIALS.camera}/audit`, answer: audited });
+    assert.equal(audited.status, 200, audited.text);
     for (const [method, path, body] of [
       ['GET', '/hik-guard/fleet', undefined],
       ['GET', '/hik-guard/discovered', undefined],
@@ -343,6 +361,14 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     cliRuns.push({
       name: 'vault list',
       run: await runCli(['vault', 'list', '--vault', vaultFile, '--json'], key),
+    });
+    cliRuns.push({
+      name: 'audit (vault, readable)',
+      run: await runCli(['audit', '--vault', vaultFile, '--host', device(0).host!], key),
+    });
+    cliRuns.push({
+      name: 'audit (vault, json)',
+      run: await runCli(['audit', '--vault', vaultFile, '--host', device(0).host!, '--json'], key),
     });
     const cameraPort = String(device(0).port);
     cliRuns.push({
@@ -414,6 +440,10 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       { label: 'enrolment canary (revealed)', value: CANARY.revealed },
       { label: 'Home Assistant token', value: CANARY.haToken },
       { label: 'MQTT broker password', value: CANARY.broker },
+      { label: 'EZVIZ verification code (audit)', value: CANARY.ezviz },
+      { label: 'SNMP community (audit)', value: CANARY.snmp },
+      { label: 'DDNS password (audit)', value: CANARY.ddns },
+      { label: 'recovery e-mail (audit)', value: CANARY.email },
     ];
   }
 
@@ -434,6 +464,8 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       cliRuns.map(({ name, run }) => [name, run.code]),
       [
         ['vault list', 0],
+        ['audit (vault, readable)', 0],
+        ['audit (vault, json)', 0],
         ['status (vault password)', 0],
         ['status (wrong canary)', 3],
         ['rotate', 0],
@@ -445,6 +477,14 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       fleet!.devices.map((d) => d.counters.locksTriggered),
       [0, 0, 0, 0, 0],
     );
+    assert.deepEqual(
+      fleet!.devices.map((d) => d.counters.exploitLikeRequests),
+      [0, 0, 0, 0, 0],
+      'no exploit-shaped request, audits included',
+    );
+    const audit = cliRuns.find((r) => r.name === 'audit (vault, json)')?.run.stdout ?? '';
+    assert.match(audit, /"hik-connect-enabled"/, 'the audit read the secret-bearing EZVIZ document');
+    assert.match(audit, /"snmp-v1-v2c-enabled"/, 'and the SNMP one');
     assert.deepEqual(
       fleet!.devices.map((d) => d.counters.failedLogins),
       [0, 0, 2, 0, 0],
