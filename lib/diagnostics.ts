@@ -12,6 +12,14 @@ export type TraceFields = Record<string, string | number | boolean | null>;
 
 const log = debuglog('hik-guard');
 
+/**
+ * Whether traces are printed: a hot path (a thousand exchanges or datagrams a minute) asks first,
+ * so that building a trace's message and fields costs nothing when nobody reads it.
+ */
+export function tracing(): boolean {
+  return log.enabled;
+}
+
 /** One line: the area (`isapi`, `login-guard`, `sadp`), what happened, then `key=value` fields. */
 export function trace(area: string, message: string, fields: TraceFields = {}): void {
   if (!log.enabled) return;

@@ -13,7 +13,7 @@ import { Agent, request, type AgentOptions, type ClientRequest, type IncomingMes
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import { trace, type TraceFields } from '../diagnostics';
+import { trace, tracing, type TraceFields } from '../diagnostics';
 import {
   BodyTooLargeError,
   DeviceTimeoutError,
@@ -148,13 +148,15 @@ export class HttpTransport {
   send(exchange: HttpExchange): Promise<HttpReply> {
     const { host, port, requestTimeoutMs, maxBodyBytes } = this.options;
     const started = performance.now();
-    const traced = (fields: TraceFields): void =>
+    const traced = (fields: TraceFields): void => {
+      if (!tracing()) return;
       trace('isapi', `${exchange.method} ${pathOnly(exchange.path)}`, {
         host: `${formatHost(host)}:${port}`,
         ...fields,
         auth: authScheme(exchange.headers?.authorization),
         ms: Math.round(performance.now() - started),
       });
+    };
     return new Promise<HttpReply>((resolve, reject) => {
       if (this.closed) {
         reject(new DeviceUnreachableError(`cannot reach ${host}:${port} (closed)`));

@@ -8,7 +8,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import type { RemoteInfo } from 'node:dgram';
-import { trace } from '../diagnostics';
+import { trace, tracing } from '../diagnostics';
 import { InvalidArgumentError, SadpSocketError } from '../errors';
 import { deviceKey, type SadpDevice } from './sadp-device';
 import { SADP_DROP_REASONS, type SadpDropReason } from './sadp-datagram';
@@ -139,7 +139,8 @@ export class SadpScanner {
       stats.datagrams += 1;
       if (repeats.seen(bytes, source)) {
         stats.repeats += 1;
-        trace('sadp', 'datagram dropped', { reason: 'repeat', from: `${source.address}:${source.port}` });
+        if (tracing())
+          trace('sadp', 'datagram dropped', { reason: 'repeat', from: `${source.address}:${source.port}` });
         return;
       }
       const datagram = this.memo.read(bytes, source);
@@ -151,7 +152,11 @@ export class SadpScanner {
       const ours = datagram.uuid !== null && uuids.has(datagram.uuid.toUpperCase());
       // A targets-only scan reports only its targets, not what other scanners in-process hear.
       if (!ours && !this.multicast && !targetAddresses.has(source.address)) {
-        trace('sadp', 'datagram dropped', { reason: 'notTarget', from: `${source.address}:${source.port}` });
+        if (tracing())
+          trace('sadp', 'datagram dropped', {
+            reason: 'notTarget',
+            from: `${source.address}:${source.port}`,
+          });
         return;
       }
       if (!ours) stats.uuidMismatches += 1;
