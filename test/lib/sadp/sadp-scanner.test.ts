@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { SadpPassiveListener, type SadpSighting } from '../../../lib/sadp/sadp-listener';
 import { SadpScanner } from '../../../lib/sadp/sadp-scanner';
 import { SadpSocketSet } from '../../../lib/sadp/sadp-socket-set';
@@ -14,6 +16,12 @@ function member(n: number, extra: Partial<SimFleetMember> = {}): SimFleetMember 
     serialNumber: `DS-2CD2386G2-IU20240201AAWRJ${String(300 + n).padStart(8, '0')}`,
     ...extra,
   };
+}
+
+/** A full collection on demand (mocha runs without --expose-gc). */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 async function sendJunk(port: number, payloads: Buffer[]): Promise<void> {
@@ -117,6 +125,25 @@ describe('SADP scanner and passive listener on loopback', function () {
     assert.equal(stats.dropped.notXml, 1);
     assert.equal(stats.dropped.malformed, 1);
     assert.equal(stats.dropped.noIdentity, 1);
+  });
+
+  it('a kept lease lets go of a handler once it unsubscribed (a scanner subscribes once per scan)', async () => {
+    const lease = await sockets.leaseScanSocket('127.0.0.1');
+    closers.push(() => lease.release());
+    const subscribeAndForget = (): WeakRef<object> => {
+      const scanState = new Map([['found', 'a scan holds its devices here']]);
+      const handler = (): void => {
+        scanState.clear();
+      };
+      lease.onDatagram(handler)();
+      lease.onError(handler)();
+      return new WeakRef(handler);
+    };
+    const handler = subscribeAndForget();
+    // A WeakRef holds its target until the current job ends.
+    await new Promise((resolve) => setImmediate(resolve));
+    collectGarbage();
+    assert.equal(handler.deref(), undefined, 'the handler (and the scan it closes over) was kept');
   });
 
   it('two scanners share their sockets; a scan asked for twice at once runs once', async () => {
