@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
-import type { SimDevice } from '../../sim';
+import { SimFleet, type SimDevice } from '../../sim';
 import { rtspConnect, rtspLogin } from '../support/rtsp-login';
 import { StreamConsumer } from '../support/stream-consumer';
 import { digestRequest } from './helpers/digest-client';
@@ -188,6 +188,28 @@ describe('sim RTSP logins', () => {
     assert.equal(camera.rtspPort, port);
     const url = camera.streamUrl({ userName: 'admin', password: PASSWORD })!;
     assert.equal(await rtspLogin(url, { localAddress: CONSUMER }), 'ok');
+  });
+});
+
+describe('sim fleet RTSP', () => {
+  it('gives every fleet device an RTSP port on its own address (ephemeral with port 0)', async () => {
+    const fleet = await SimFleet.start({
+      port: 0,
+      baseAddress: '127.0.0.141',
+      devices: [{ adminPassword: PASSWORD }],
+    });
+    try {
+      const device = fleet.devices[0]!;
+      assert.ok(device.rtspPort !== null && device.rtspPort !== device.port);
+      assert.equal(
+        await rtspLogin(device.streamUrl({ userName: 'admin', password: PASSWORD })!, {
+          localAddress: CONSUMER,
+        }),
+        'ok',
+      );
+    } finally {
+      await fleet.stop();
+    }
   });
 });
 
