@@ -24,7 +24,8 @@ import {
   type DeviceResult,
   type ManagedDevice,
 } from '../../lib/rotation/credential-manager';
-import { isInStep } from '../../lib/consumers/consumer';
+import { isInStep, type Consumer } from '../../lib/consumers/consumer';
+import { Go2rtcConsumer } from '../../lib/consumers/go2rtc-consumer';
 import { outOfDateParts } from '../../lib/rotation/consumer-updates';
 import { repinCertificate, type RepinOutcome } from '../../lib/rotation/repin-certificate';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
@@ -34,7 +35,7 @@ import { readCredentialsSettings, type CredentialsSettings } from '../shared/cre
 import { openNodeRedFleet } from '../shared/fleet-access';
 import { hikCredentialsMigrations } from '../shared/migrations';
 import { onClose, onInput, readNodeSettings, reportFailure } from '../shared/node-kit';
-import { getHikDevice } from '../shared/types';
+import { getHikDevice, getHikGo2rtc, type HikDeviceSettings } from '../shared/types';
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
@@ -473,10 +474,31 @@ export = (RED: NodeAPI): void => {
         serial: device.serial,
         allowHttpPasswordChange: device.allowHttpPasswordChange,
         recorder: ref.recorder,
+        consumers: consumersOf(node, device.consumers),
         enrolmentPassword: () => config.enrolmentPassword(),
       });
     }
     return devices;
+  }
+
+  /** The go2rtc (and later other) holders a device lists, from their config nodes. */
+  function consumersOf(node: Node, refs: HikDeviceSettings['consumers']): Consumer[] {
+    return refs.flatMap((ref) => {
+      const go2rtc = getHikGo2rtc(RED, ref.config);
+      const settings = go2rtc?.go2rtcSettings;
+      if (!go2rtc || !settings) {
+        node.warn(RED._('hik-credentials.log.missingConsumer', { id: ref.config }));
+        return [];
+      }
+      return [
+        new Go2rtcConsumer({
+          key: go2rtc.id,
+          baseUrl: settings.url,
+          apiUser: go2rtc.apiUser(),
+          account: ref.account,
+        }),
+      ];
+    });
   }
 
   RED.nodes.registerType('hik-credentials', HikCredentials, {

@@ -4,11 +4,11 @@
  * validators (hik-device.html).
  */
 import { isIP } from 'node:net';
-import type { HikDeviceSettings, HikProtocol } from './types';
+import type { DeviceConsumerRef, HikDeviceSettings, HikProtocol } from './types';
 import type { NodeConfig } from './migrations';
 
 /** The field that made a config unusable; also the catalog key `hik-device.validation.<field>`. */
-export type DeviceConfigProblem = 'host' | 'port' | 'protocol' | 'username' | 'serial';
+export type DeviceConfigProblem = 'host' | 'port' | 'protocol' | 'username' | 'serial' | 'consumers';
 
 export type DeviceSettingsResult =
   | { readonly ok: true; readonly settings: HikDeviceSettings }
@@ -52,6 +52,8 @@ export function readDeviceSettings(config: NodeConfig): DeviceSettingsResult {
   if (!isValidUsername(username)) return { ok: false, problem: 'username' };
   const serial = readSerial(config.serial);
   if (serial === undefined) return { ok: false, problem: 'serial' };
+  const consumers = readConsumers(config.consumers ?? []);
+  if (!consumers) return { ok: false, problem: 'consumers' };
   const settings: HikDeviceSettings = Object.freeze({
     name: typeof config.name === 'string' ? config.name : '',
     host,
@@ -60,6 +62,21 @@ export function readDeviceSettings(config: NodeConfig): DeviceSettingsResult {
     username,
     serial,
     allowHttpPasswordChange: config.allowHttpPasswordChange === true,
+    consumers,
   });
   return { ok: true, settings };
+}
+
+/** The consumer list: each a known type, a config node id and an account; null when unusable. */
+function readConsumers(value: unknown): DeviceConsumerRef[] | null {
+  if (!Array.isArray(value)) return null;
+  const refs: DeviceConsumerRef[] = [];
+  for (const entry of value as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return null;
+    const { type, config, account } = entry as Record<string, unknown>;
+    if (type !== 'go2rtc' || typeof config !== 'string' || config === '') return null;
+    if (account !== 'admin' && account !== 'streaming') return null;
+    refs.push(Object.freeze({ type, config, account }));
+  }
+  return refs;
 }

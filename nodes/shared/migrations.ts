@@ -110,7 +110,22 @@ const hikDeviceV2: Migration = {
   },
 };
 
-export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2]);
+/** 2 -> 3: the holders of the device's password hik guard updates (go2rtc…); none unless set. */
+const hikDeviceV3: Migration = {
+  version: 3,
+  up(config) {
+    return { ...config, consumers: Array.isArray(config.consumers) ? config.consumers : [] };
+  },
+};
+
+export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2, hikDeviceV3]);
+
+// ---- hik-go2rtc -------------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default. */
+const hikGo2rtcV1 = fillDefaults({ name: '', url: '' });
+
+export const hikGo2rtcMigrations = defineMigrations([hikGo2rtcV1]);
 
 // ---- hik-homeassistant ------------------------------------------------------------------------
 

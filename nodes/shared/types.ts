@@ -15,6 +15,7 @@ export interface HikDeviceDef extends NodeDef {
   username?: unknown;
   serial?: unknown;
   allowHttpPasswordChange?: unknown;
+  consumers?: unknown;
   version?: unknown;
 }
 
@@ -34,6 +35,17 @@ export interface HikDeviceSettings {
   readonly serial: string | null;
   /** Opt-in: a password may be changed over plain HTTP (the new one crosses the LAN in clear). */
   readonly allowHttpPasswordChange: boolean;
+  /** Holders of the device's password that hik guard updates after each change (go2rtc…). */
+  readonly consumers: readonly DeviceConsumerRef[];
+}
+
+/** One holder of a device's password, as the `hik-device` dialog lists it. */
+export interface DeviceConsumerRef {
+  readonly type: 'go2rtc';
+  /** Id of the config node with its connection settings (`hik-go2rtc`). */
+  readonly config: string;
+  /** The device account it logs in with: the rotated admin, or the streaming account. */
+  readonly account: 'admin' | 'streaming';
 }
 
 /** A running `hik-device` config node as flow nodes see it. */
@@ -122,4 +134,37 @@ export function getHikMqtt(RED: NodeAPI, id: unknown): HikMqttNode | null {
   const node = RED.nodes.getNode(id) as Node | null | undefined;
   if (!node || node.type !== HIK_MQTT_TYPE) return null;
   return node as HikMqttNode;
+}
+
+// ---- hik-go2rtc -------------------------------------------------------------------------------
+
+export const HIK_GO2RTC_TYPE = 'hik-go2rtc';
+
+/** Credentials of a `hik-go2rtc`: go2rtc's API user, when its API asks for one. Never log them. */
+export interface HikGo2rtcCredentials {
+  username?: string;
+  password?: string;
+}
+
+/** The validated settings of one go2rtc. */
+export interface HikGo2rtcSettings {
+  readonly name: string;
+  /** `http://127.0.0.1:1984` (with go2rtc's `api.base_path`, include it). */
+  readonly url: string;
+}
+
+/** A running `hik-go2rtc` config node as other nodes see it. */
+export interface HikGo2rtcNode extends Node<HikGo2rtcCredentials> {
+  /** The validated settings, or null when the configuration is unusable (a warning was logged). */
+  readonly go2rtcSettings: HikGo2rtcSettings | null;
+  /** go2rtc's API user, or undefined when none is set. Never log it. */
+  apiUser(): { username: string; password: string } | undefined;
+}
+
+/** The `hik-go2rtc` config node with this id, or null when missing or of another type. */
+export function getHikGo2rtc(RED: NodeAPI, id: unknown): HikGo2rtcNode | null {
+  if (typeof id !== 'string' || id === '') return null;
+  const node = RED.nodes.getNode(id) as Node | null | undefined;
+  if (!node || node.type !== HIK_GO2RTC_TYPE) return null;
+  return node as HikGo2rtcNode;
 }

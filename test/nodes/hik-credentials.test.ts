@@ -10,6 +10,8 @@ import { CredentialVault } from '../../lib/vault/credential-vault';
 import { withCatalog } from '../support/node-catalog';
 import hikCredentialsNode = require('../../nodes/hik-credentials/hik-credentials');
 import hikDevice = require('../../nodes/hik-device/hik-device');
+import hikGo2rtc = require('../../nodes/hik-go2rtc/hik-go2rtc');
+import { Go2rtcStandIn } from '../support/go2rtc-stand-in';
 import type { SimDevice } from '../../sim';
 import { helper } from '../support/node-red';
 import { SimHarness } from '../support/sim-devices';
@@ -180,6 +182,48 @@ describe('hik-credentials node', function () {
     assert.equal(record.previous[0]?.password, CANARY);
     assert.ok(!(await readFile(join(userDir, 'hik-guard', 'vault.json'), 'utf8')).includes(CANARY));
     assert.equal(camera.counters.failedLogins, 0);
+  });
+
+  it('a go2rtc listed on the device follows the rotation; credential_changed names it, never the password', async () => {
+    const camera = await sim.device({ adminPassword: CANARY }, false, '127.0.0.41');
+    const go2rtc = await Go2rtcStandIn.start({
+      host: '127.0.0.42',
+      streams: { front: `rtsp://admin:${encodeURIComponent(CANARY)}@127.0.0.41:554/Streaming/Channels/101` },
+    });
+    try {
+      await helper.load(
+        [hikDevice, hikGo2rtc, hikCredentials],
+        [
+          { id: 'g2r', type: 'hik-go2rtc', name: '', url: go2rtc.url, version: 1 } as TestFlows[number],
+          deviceConfig('cam', camera, {
+            consumers: [{ type: 'go2rtc', config: 'g2r', account: 'admin' }],
+            version: 3,
+          }),
+          credentialsNode([{ device: 'cam' }]),
+          { id: 'out', type: 'helper' },
+        ],
+        { cam: { password: CANARY } },
+      );
+      const received = nextMessages('out', 2);
+      helper.getNode('creds').receive({ topic: 'rotate', payload: {} });
+      const [result, changed] = (await received) as [Message, Message];
+      assert.equal(result.payload.result, 'rotated');
+      assert.equal(changed.topic, 'credential_changed');
+      const payload = changed.payload as unknown as Record<string, unknown>;
+      assert.deepEqual(payload.consumersUpdated, [
+        `go2rtc at ${new URL(go2rtc.url).host}`,
+        `ONVIF users of ${camera.serialNumber}`,
+      ]);
+      assert.deepEqual(payload.consumersNotUpdated, []);
+      assert.equal(payload.password, undefined);
+      const newPassword = camera.state.admin.password ?? '';
+      const [source] = go2rtc.sourcesOf('front') ?? [];
+      assert.equal(decodeURIComponent(new URL(source ?? 'rtsp://x').password), newPassword);
+      const seen = JSON.stringify([result, changed, statusSpy('creds').args, helper.log().args]);
+      for (const secret of [CANARY, newPassword]) assert.ok(!seen.includes(secret), 'a password leaked');
+    } finally {
+      await go2rtc.stop();
+    }
   });
 
   it('after Rotate now, the next rotation is one value in the message, the status and the fleet', async () => {

@@ -84,6 +84,7 @@ describe('hik-device editor', () => {
       username: 'admin',
       serial: '',
       allowHttpPasswordChange: false,
+      consumers: [],
       version: 1,
     });
     assert.deepEqual(plain(def.credentials), { password: { type: 'password' } });

@@ -68,6 +68,7 @@ describe('hik-device config node', () => {
       username: 'admin',
       serial: 'DS-2CD2043G2-I20230101AAWRJ12345678',
       allowHttpPasswordChange: false,
+      consumers: [],
     });
     assert.ok(Object.isFrozen(settings));
     assert.deepEqual(warningsFrom('dev1'), []);
@@ -83,6 +84,7 @@ describe('hik-device config node', () => {
       username: 'admin',
       serial: null,
       allowHttpPasswordChange: false,
+      consumers: [],
     });
   });
 

@@ -102,8 +102,35 @@ describe('config migrations', () => {
   describe('hik-device', () => {
     const base = { id: 'dev1', type: 'hik-device', z: '', host: 'cam.lan' };
 
-    it('is at version 2', () => {
-      assert.equal(hikDeviceMigrations.current, 2);
+    it('is at version 3', () => {
+      assert.equal(hikDeviceMigrations.current, 3);
+    });
+
+    describe('step 2 -> 3 (fixtures)', () => {
+      const step = hikDeviceMigrations.steps.find((s) => s.version === 3);
+      assert.ok(step, 'hik-device has a step to version 3');
+      const v2 = {
+        ...base,
+        name: 'n',
+        protocol: 'https',
+        port: 443,
+        username: 'admin',
+        serial: '',
+        version: 2,
+      };
+
+      it('adds an empty list of holders of the password to keep in step', () => {
+        assert.deepEqual(step.up({ ...v2, allowHttpPasswordChange: false }), {
+          ...v2,
+          allowHttpPasswordChange: false,
+          consumers: [],
+        });
+      });
+
+      it('keeps a list that is set', () => {
+        const consumers = [{ type: 'go2rtc', config: 'g1', account: 'admin' }];
+        assert.deepEqual(step.up({ ...v2, consumers }).consumers, consumers);
+      });
     });
 
     describe('step 1 -> 2 (fixtures)', () => {
@@ -163,6 +190,7 @@ describe('config migrations', () => {
         username: 'admin',
         serial: '',
         allowHttpPasswordChange: false,
+        consumers: [],
         version: hikDeviceMigrations.current,
       });
     });
