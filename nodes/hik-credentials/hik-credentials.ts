@@ -22,6 +22,7 @@ import { HikError, InvalidArgumentError, NotManagedError, VaultKeyMissingError }
 import {
   CredentialManager,
   type DeviceResult,
+  type AccountResult,
   type ManagedDevice,
 } from '../../lib/rotation/credential-manager';
 import { isInStep, type Consumer } from '../../lib/consumers/consumer';
@@ -39,7 +40,16 @@ import { getHikDevice, getHikGo2rtc, type HikDeviceSettings } from '../shared/ty
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
-const TOPICS: readonly string[] = ['rotate', 'verify', 'status', 'reconcile', 'repin', 'audit'];
+const TOPICS: readonly string[] = [
+  'rotate',
+  'verify',
+  'status',
+  'reconcile',
+  'repin',
+  'audit',
+  'stream-account',
+  'stream-account-rotate',
+];
 /** Close waits this long for work under way, well inside Node-RED's 15 s close timeout. */
 const CLOSE_WAIT_MS = 5_000;
 /**
@@ -152,6 +162,32 @@ export = (RED: NodeAPI): void => {
           parts: text,
         }),
       );
+    };
+    /** A streaming-account result; its password only with the node's opt-in. */
+    const accountMessage = (
+      topic: string,
+      result: AccountResult,
+      vault: CredentialVault,
+    ): Record<string, unknown> => {
+      const detail = {
+        name: result.name,
+        serial: result.serial ?? '?',
+        result: result.reason ?? result.result,
+      };
+      if (result.result === 'failed') node.warn(RED._('hik-credentials.log.streamingAccountFailed', detail));
+      else node.log(RED._('hik-credentials.log.streamingAccount', detail));
+      const { serial, name, username } = result;
+      const payload: Record<string, unknown> = {
+        serial,
+        name,
+        result: result.result,
+        reason: result.reason,
+        username,
+      };
+      if (settings.includePassword && serial && result.result !== 'failed') {
+        payload.password = vault.get(serial)?.accounts.streaming?.password ?? null;
+      }
+      return { topic, payload };
     };
     const logResult = (result: DeviceResult): void => {
       const detail = { name: result.name, serial: result.serial ?? '?', reason: result.reason ?? '' };
@@ -297,6 +333,10 @@ export = (RED: NodeAPI): void => {
           for (const result of await track(manager.reconcilePending())) emit('reconcile', result);
           // A crash between the device's change and its consumers' updates is finished here.
           await refreshConsumers();
+          // Streaming accounts: an unfinished creation or rotation settled, opted-in ones created.
+          for (const result of await track(manager.settleStreamingAccounts())) {
+            node.send(accountMessage('stream-account', result, vault));
+          }
         },
         rotate: async (serial) => {
           const device = devices.find((d) => manager.record(d)?.serial === serial);
@@ -356,6 +396,18 @@ export = (RED: NodeAPI): void => {
         if (chosen.length === 0)
           throw new InvalidArgumentError('no enrolled device of this node has that serial');
         for (const device of chosen) await auditOne(device, (m) => send({ ...m, _msgid: msg._msgid }));
+        return;
+      }
+      if (topic === 'stream-account' || topic === 'stream-account-rotate') {
+        const chosen = devices.filter(
+          (d) => wanted === undefined || d.serial === wanted || manager.record(d)?.serial === wanted,
+        );
+        if (chosen.length === 0) throw new InvalidArgumentError('no device of this node has that serial');
+        for (const device of chosen) {
+          const action = topic === 'stream-account' ? 'create' : 'rotate';
+          const result = await track(manager.streamingAccount(device, action));
+          send({ ...accountMessage(topic, result, vault), _msgid: msg._msgid });
+        }
         return;
       }
       if (topic === 'repin') {
@@ -473,6 +525,8 @@ export = (RED: NodeAPI): void => {
         username: device.username,
         serial: device.serial,
         allowHttpPasswordChange: device.allowHttpPasswordChange,
+        keepOnvifUsersInStep: device.keepOnvifUsersInStep,
+        streamingAccount: device.streamingAccount,
         recorder: ref.recorder,
         consumers: consumersOf(node, device.consumers),
         enrolmentPassword: () => config.enrolmentPassword(),

@@ -63,6 +63,8 @@ export function readDeviceSettings(config: NodeConfig): DeviceSettingsResult {
     serial,
     allowHttpPasswordChange: config.allowHttpPasswordChange === true,
     consumers,
+    keepOnvifUsersInStep: config.keepOnvifUsersInStep !== false,
+    streamingAccount: config.streamingAccount === true,
   });
   return { ok: true, settings };
 }

@@ -118,7 +118,22 @@ const hikDeviceV3: Migration = {
   },
 };
 
-export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2, hikDeviceV3]);
+/**
+ * 3 -> 4: ONVIF users named like the rotated account are kept in step (on unless turned off), and
+ * the opt-in to create a dedicated streaming account (off unless set).
+ */
+const hikDeviceV4: Migration = {
+  version: 4,
+  up(config) {
+    return {
+      ...config,
+      keepOnvifUsersInStep: config.keepOnvifUsersInStep !== false,
+      streamingAccount: config.streamingAccount === true,
+    };
+  },
+};
+
+export const hikDeviceMigrations = defineMigrations([hikDeviceV1, hikDeviceV2, hikDeviceV3, hikDeviceV4]);
 
 // ---- hik-go2rtc -------------------------------------------------------------------------------
 

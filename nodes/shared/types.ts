@@ -16,6 +16,8 @@ export interface HikDeviceDef extends NodeDef {
   serial?: unknown;
   allowHttpPasswordChange?: unknown;
   consumers?: unknown;
+  keepOnvifUsersInStep?: unknown;
+  streamingAccount?: unknown;
   version?: unknown;
 }
 
@@ -37,6 +39,10 @@ export interface HikDeviceSettings {
   readonly allowHttpPasswordChange: boolean;
   /** Holders of the device's password that hik guard updates after each change (go2rtc…). */
   readonly consumers: readonly DeviceConsumerRef[];
+  /** ONVIF users named like the rotated account get its new password too (default on). */
+  readonly keepOnvifUsersInStep: boolean;
+  /** Opt-in: create the dedicated streaming account once the device is enrolled. */
+  readonly streamingAccount: boolean;
 }
 
 /** One holder of a device's password, as the `hik-device` dialog lists it. */

@@ -291,6 +291,42 @@ describe('hik-credentials node', function () {
       assert.ok(!sent.includes(secret), 'a secret left the audit');
   });
 
+  it('creates the streaming account when the device opted in, and rotates it on input, never sending a password', async () => {
+    const camera = await sim.device({ adminPassword: CANARY });
+    await load(
+      [
+        deviceConfig('cam', camera, { streamingAccount: true, keepOnvifUsersInStep: true, version: 4 }),
+        credentialsNode([{ device: 'cam' }]),
+        { id: 'out', type: 'helper' },
+      ],
+      { cam: { password: CANARY } },
+    );
+    // Enrolment and creation run after the flow started, over the network: subscribing now is in time.
+    const [first] = await nextMessages('out', 1);
+    assert.equal(first?.topic, 'stream-account');
+    assert.deepEqual(first.payload, {
+      serial: camera.serialNumber,
+      name: 'cam device',
+      result: 'created',
+      reason: null,
+      username: 'hikstream',
+    });
+    const createdPassword = camera.state.userByName('hikstream')?.password;
+    assert.ok(createdPassword);
+    const received = nextMessages('out', 1);
+    helper.getNode('creds').receive({ topic: 'stream-account-rotate', payload: {} });
+    const [rotated] = await received;
+    assert.equal(rotated?.payload.result, 'rotated');
+    const rotatedPassword = camera.state.userByName('hikstream')?.password;
+    assert.ok(rotatedPassword && rotatedPassword !== createdPassword);
+    assert.equal(camera.state.admin.password, CANARY, 'the admin password is not touched');
+    assert.equal(camera.counters.failedLogins, 0);
+    await helper.unload();
+    const seen = JSON.stringify([first, rotated, helper.log().args]);
+    for (const secret of [CANARY, createdPassword, rotatedPassword]) assert.ok(!seen.includes(secret));
+    assert.equal((await vaultRecord(camera.serialNumber))?.accounts.streaming?.password, rotatedPassword);
+  });
+
   it('includes the new password only when the node option is on', async () => {
     const camera = await sim.device({ adminPassword: CANARY });
     await load(

@@ -85,6 +85,8 @@ describe('hik-device editor', () => {
       serial: '',
       allowHttpPasswordChange: false,
       consumers: [],
+      keepOnvifUsersInStep: true,
+      streamingAccount: false,
       version: 1,
     });
     assert.deepEqual(plain(def.credentials), { password: { type: 'password' } });

@@ -69,6 +69,8 @@ describe('hik-device config node', () => {
       serial: 'DS-2CD2043G2-I20230101AAWRJ12345678',
       allowHttpPasswordChange: false,
       consumers: [],
+      keepOnvifUsersInStep: true,
+      streamingAccount: false,
     });
     assert.ok(Object.isFrozen(settings));
     assert.deepEqual(warningsFrom('dev1'), []);
@@ -85,6 +87,8 @@ describe('hik-device config node', () => {
       serial: null,
       allowHttpPasswordChange: false,
       consumers: [],
+      keepOnvifUsersInStep: true,
+      streamingAccount: false,
     });
   });
 

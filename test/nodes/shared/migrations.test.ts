@@ -102,8 +102,34 @@ describe('config migrations', () => {
   describe('hik-device', () => {
     const base = { id: 'dev1', type: 'hik-device', z: '', host: 'cam.lan' };
 
-    it('is at version 3', () => {
-      assert.equal(hikDeviceMigrations.current, 3);
+    it('is at version 4', () => {
+      assert.equal(hikDeviceMigrations.current, 4);
+    });
+
+    describe('step 3 -> 4 (fixtures)', () => {
+      const step = hikDeviceMigrations.steps.find((s) => s.version === 4);
+      assert.ok(step, 'hik-device has a step to version 4');
+      const v3 = {
+        ...base,
+        name: 'n',
+        protocol: 'https',
+        port: 443,
+        username: 'admin',
+        serial: 'SN1',
+        allowHttpPasswordChange: false,
+        consumers: [],
+        version: 3,
+      };
+
+      it('keeps ONVIF users in step and leaves the streaming account off', () => {
+        assert.deepEqual(step.up(v3), { ...v3, keepOnvifUsersInStep: true, streamingAccount: false });
+      });
+
+      it('keeps choices that were made, and nothing else', () => {
+        const set = step.up({ ...v3, keepOnvifUsersInStep: false, streamingAccount: true });
+        assert.deepEqual([set.keepOnvifUsersInStep, set.streamingAccount], [false, true]);
+        assert.equal(step.up({ ...v3, streamingAccount: 'yes' }).streamingAccount, false);
+      });
     });
 
     describe('step 2 -> 3 (fixtures)', () => {
@@ -191,6 +217,8 @@ describe('config migrations', () => {
         serial: '',
         allowHttpPasswordChange: false,
         consumers: [],
+        keepOnvifUsersInStep: true,
+        streamingAccount: false,
         version: hikDeviceMigrations.current,
       });
     });
@@ -204,6 +232,8 @@ describe('config migrations', () => {
         username: 'admin',
         serial: '',
         allowHttpPasswordChange: false,
+        keepOnvifUsersInStep: true,
+        streamingAccount: false,
         version: hikDeviceMigrations.current,
       };
       assert.deepEqual(migrate(current, hikDeviceMigrations), current);
