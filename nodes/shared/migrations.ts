@@ -197,7 +197,24 @@ const hikCredentialsV2: Migration = {
   },
 };
 
-export const hikCredentialsMigrations = defineMigrations([hikCredentialsV1, hikCredentialsV2]);
+/**
+ * 2 -> 3: a settle above 5 s becomes 5 s, the new limit (lib/rotation/rotate-device.ts
+ * MAX_SETTLE_MS): a longer one lets a program that retries every second lock itself out before it
+ * hears of the change. Anything that is not a number is left for the reader to refuse.
+ */
+const hikCredentialsV3: Migration = {
+  version: 3,
+  up(config) {
+    const settle = Number(config.settleSeconds);
+    return Number.isFinite(settle) && settle > 5 ? { ...config, settleSeconds: 5 } : { ...config };
+  },
+};
+
+export const hikCredentialsMigrations = defineMigrations([
+  hikCredentialsV1,
+  hikCredentialsV2,
+  hikCredentialsV3,
+]);
 
 // ---- hik-reset --------------------------------------------------------------------------------
 

@@ -73,8 +73,24 @@ describe('config migrations', () => {
   });
 
   describe('hik-credentials', () => {
-    it('is at version 2', () => {
-      assert.equal(hikCredentialsMigrations.current, 2);
+    it('is at version 3', () => {
+      assert.equal(hikCredentialsMigrations.current, 3);
+    });
+
+    describe('step 2 -> 3 (fixtures)', () => {
+      const step = hikCredentialsMigrations.steps.find((s) => s.version === 3);
+      assert.ok(step, 'hik-credentials has a step to version 3');
+      const v2 = { id: 'c1', type: 'hik-credentials', devices: [], settleSeconds: 2, version: 2 };
+
+      it('brings a settle above the 5 s limit down to 5 s', () => {
+        assert.deepEqual(step.up({ ...v2, settleSeconds: 30 }), { ...v2, settleSeconds: 5 });
+        assert.equal(step.up({ ...v2, settleSeconds: '8' }).settleSeconds, 5);
+      });
+
+      it('keeps a settle within the limit, and leaves a broken one to the reader', () => {
+        assert.deepEqual(step.up(v2), v2);
+        assert.equal(step.up({ ...v2, settleSeconds: 'x' }).settleSeconds, 'x');
+      });
     });
 
     describe('step 1 -> 2 (fixtures)', () => {
@@ -91,9 +107,9 @@ describe('config migrations', () => {
       });
     });
 
-    it('a config from before versioning reaches version 2 with every default', () => {
+    it('a config from before versioning reaches the current version with every default', () => {
       const migrated = migrate({ id: 'c1' }, hikCredentialsMigrations);
-      assert.equal(migrated.version, 2);
+      assert.equal(migrated.version, 3);
       assert.equal(migrated.auditEveryDays, 7);
       assert.equal(migrated.everyDays, 90);
     });
