@@ -14,8 +14,20 @@ describe('readDeviceSettings', () => {
   it('returns frozen settings, an empty serial as null', () => {
     const result = readDeviceSettings(good);
     assert.ok(result.ok);
-    assert.deepEqual(result.settings, { ...good, serial: null, allowHttpPasswordChange: false });
+    assert.deepEqual(result.settings, {
+      ...good,
+      serial: null,
+      allowHttpPasswordChange: false,
+      consumers: [],
+    });
     assert.ok(Object.isFrozen(result.settings));
+  });
+
+  it('reads the holders of the password to keep in step', () => {
+    const consumers = [{ type: 'go2rtc', config: 'g1', account: 'streaming' }];
+    const result = readDeviceSettings({ ...good, consumers });
+    assert.ok(result.ok);
+    assert.deepEqual(result.settings.consumers, consumers);
   });
 
   it('accepts IPv4, IPv6 (with a zone) and host names', () => {
@@ -40,6 +52,10 @@ describe('readDeviceSettings', () => {
       [{ username: 'x'.repeat(65) }, 'username'],
       [{ serial: 'with space' }, 'serial'],
       [{ serial: 7 }, 'serial'],
+      [{ consumers: 'go2rtc' }, 'consumers'],
+      [{ consumers: [{ type: 'blueiris', config: 'g1', account: 'admin' }] }, 'consumers'],
+      [{ consumers: [{ type: 'go2rtc', config: '', account: 'admin' }] }, 'consumers'],
+      [{ consumers: [{ type: 'go2rtc', config: 'g1', account: 'root' }] }, 'consumers'],
     ];
     for (const [change, problem] of cases) {
       assert.deepEqual(
