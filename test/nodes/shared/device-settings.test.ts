@@ -19,6 +19,8 @@ describe('readDeviceSettings', () => {
       serial: null,
       allowHttpPasswordChange: false,
       consumers: [],
+      keepOnvifUsersInStep: true,
+      streamingAccount: false,
     });
     assert.ok(Object.isFrozen(result.settings));
   });
