@@ -172,6 +172,8 @@ export function attributesPayload(device: DeviceRow): string {
     mac: device.mac,
     // An `inactive` on a claim the device's known address has not confirmed yet (as the REST entity says).
     unconfirmed: device.unconfirmed,
+    // Holders of its password still on an old one, e.g. "recorder channel 3 out of date" (retried).
+    out_of_date: device.outOfDate.length > 0 ? `${device.outOfDate.join(', ')} out of date` : null,
   });
 }
 
