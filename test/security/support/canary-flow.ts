@@ -92,6 +92,8 @@ function deviceConfig(device: CanaryDevice, allowHttpPasswordChange: boolean): F
     username: 'admin',
     serial: device.serial,
     allowHttpPasswordChange,
+    // The streaming account is created at start: its password is a canary too (vault-secrets.ts).
+    streamingAccount: allowHttpPasswordChange,
     version: 2,
     credentials: { password: device.password },
   };

@@ -1,4 +1,4 @@
-/** Every password a vault file holds (current, pending, previous), read with its key. */
+/** Every password a vault file holds (current, pending, previous; named accounts too), read with its key. */
 import { CredentialVault } from '../../../lib/vault/credential-vault';
 import type { Secret } from './secret-scanner';
 
@@ -14,6 +14,16 @@ export async function vaultSecrets(file: string, key: string): Promise<Secret[]>
         label: `vault ${record.serial} previous[${i}]`,
         value: p.password,
       })),
+      ...Object.entries(record.accounts).flatMap(([name, account]) => [
+        ...(account.password ? [{ label: `vault ${record.serial} ${name}`, value: account.password }] : []),
+        ...(account.pending
+          ? [{ label: `vault ${record.serial} ${name} pending`, value: account.pending.password }]
+          : []),
+        ...account.previous.map((p, i) => ({
+          label: `vault ${record.serial} ${name} previous[${i}]`,
+          value: p.password,
+        })),
+      ]),
     ]);
   } finally {
     await vault.close();
