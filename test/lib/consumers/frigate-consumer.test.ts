@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FrigateConsumer } from '../../../lib/consumers/frigate-consumer';
+import { SimDevice } from '../../../sim';
+import { FrigateStandIn, type FrigateStandInOptions } from '../../support/frigate-stand-in';
+
+const CAMERA_HOST = '127.0.0.131';
+const FRIGATE_HOST = '127.0.0.132';
+const OLD = { userName: 'admin', password: 'Initial-Pass1' };
+const NEW = { username: 'admin', password: 'Rotated-P@ss2' };
+const ADMIN = { user: 'admin', password: 'Frigate-Admin5' };
+const DEVICE = { serial: 'DS-2CD2143G2-I20240101AAWRJ00000001', host: CAMERA_HOST };
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe('Frigate consumer against the Frigate stand-in', () => {
+  let camera: SimDevice;
+  const started: FrigateStandIn[] = [];
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'frigate-consumer-'));
+    camera = new SimDevice({ adminPassword: OLD.password, maxAdminFailures: 50 });
+    await camera.listen({ host: CAMERA_HOST, port: 0, rtspPort: 0 });
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((f) => f.stop()));
+    await camera.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function startFrigate(options: Partial<FrigateStandInOptions> = {}): Promise<FrigateStandIn> {
+    const frigate = await FrigateStandIn.start({
+      host: FRIGATE_HOST,
+      configFile: join(dir, 'config.yml'),
+      retryIntervalMs: 30,
+      restartDelayMs: 50,
+      config: {
+        cameras: {
+          front: {
+            ffmpeg: {
+              inputs: [
+                { path: camera.streamUrl(OLD)!, roles: ['record'] },
+                { path: camera.streamUrl(OLD, 102)!, roles: ['detect'] },
+              ],
+            },
+          },
+          garden: {
+            ffmpeg: { inputs: [{ path: 'rtsp://viewer:Other-Pass3@127.0.0.133:554/x', roles: ['detect'] }] },
+          },
+        },
+      },
+      ...options,
+    });
+    started.push(frigate);
+    await waitFor('the cameras streaming', () => frigate.processesOf('front').every((p) => p.streaming));
+    return frigate;
+  }
+
+  /** The camera takes the new password and drops its sessions, as a rotation does. */
+  function rotateCamera(): void {
+    camera.setPassword('admin', NEW.password);
+    camera.dropStreamSessions();
+  }
+
+  it('with restart opted in: saves the paths, restarts Frigate, and its cameras stream with the new password', async () => {
+    const frigate = await startFrigate();
+    rotateCamera();
+    const consumer = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: frigate.internalUrl,
+      restartAfterUpdate: true,
+    });
+    assert.equal(consumer.id, 'frigate:n1');
+    assert.equal(consumer.kind, 'frigate');
+
+    const result = await consumer.update(NEW, { device: DEVICE });
+    assert.deepEqual(result, { status: 'updated', outOfDate: [] });
+    await waitFor(
+      'restarted and streaming with the new password',
+      () => frigate.restarts === 1 && frigate.processesOf('front').every((p) => p.streaming),
+    );
+    const newUrl = camera.streamUrl({ userName: 'admin', password: NEW.password });
+    assert.equal(frigate.processesOf('front')[0]?.path, newUrl);
+    assert.equal(frigate.savedConfig().cameras.garden?.ffmpeg.inputs[0]?.path.includes('Other-Pass3'), true);
+    // Only the retries in flight before the update failed at the camera; none after the restart.
+    const refusedAfterRestart = frigate.processesOf('front').reduce((n, p) => n + p.tally.refused, 0);
+    assert.equal(refusedAfterRestart, 0);
+    assert.deepEqual(
+      frigate.requests.filter((r) => r !== 'GET /api/config'),
+      ['PUT /api/config/set', 'POST /api/restart'],
+    );
+  });
+
+  it('without restart: saves the paths, leaves Frigate running and says its cameras are out of date until it restarts', async () => {
+    const frigate = await startFrigate();
+    rotateCamera();
+    const consumer = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: frigate.internalUrl,
+      restartAfterUpdate: false,
+    });
+
+    const result = await consumer.update(NEW, { device: DEVICE });
+    assert.deepEqual(result, {
+      status: 'updated',
+      outOfDate: ['Frigate camera front (until Frigate restarts)'],
+    });
+    assert.equal(frigate.restarts, 0);
+    assert.ok(!frigate.requests.includes('POST /api/restart'));
+    const saved = frigate.savedConfig().cameras.front?.ffmpeg.inputs ?? [];
+    assert.ok(saved.every((input) => input.path.includes(encodeURIComponent(NEW.password))));
+    assert.equal(frigate.processesOf('front')[0]?.path, camera.streamUrl(OLD), 'still the old path running');
+  });
+
+  it('changes nothing and does not restart when no Frigate camera connects to the device', async () => {
+    const frigate = await startFrigate();
+    const consumer = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: frigate.internalUrl,
+      restartAfterUpdate: true,
+    });
+    const result = await consumer.update(NEW, { device: { serial: 'X', host: '127.0.0.134' } });
+    assert.deepEqual(result, { status: 'updated', outOfDate: [] });
+    assert.deepEqual(frigate.requests, ['GET /api/config']);
+  });
+
+  it('logs in on the authenticated port; a wrong Frigate login is refused without any password in the error', async () => {
+    const frigate = await startFrigate({ authUser: ADMIN });
+    rotateCamera();
+    const good = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: frigate.authenticatedUrl,
+      login: ADMIN,
+      restartAfterUpdate: true,
+    });
+    assert.deepEqual(await good.update(NEW, { device: DEVICE }), { status: 'updated', outOfDate: [] });
+
+    const wrong = new FrigateConsumer({
+      key: 'n2',
+      baseUrl: frigate.authenticatedUrl,
+      login: { user: 'admin', password: 'Wrong-Pass6' },
+      restartAfterUpdate: true,
+    });
+    const refused = await wrong.update(NEW, { device: DEVICE });
+    assert.equal(refused.status, 'refused');
+    const text = JSON.stringify(refused) + ('error' in refused ? refused.error.message : '');
+    for (const secret of [NEW.password, 'Wrong-Pass6', ADMIN.password, OLD.password]) {
+      assert.ok(!text.includes(secret), 'no password in the result');
+    }
+  });
+
+  it('reports a Frigate that does not answer as unreachable', async () => {
+    const frigate = await startFrigate();
+    const url = frigate.internalUrl;
+    await frigate.stop();
+    const consumer = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: url,
+      restartAfterUpdate: true,
+      timeoutMs: 2000,
+    });
+    const result = await consumer.update(NEW, { device: DEVICE });
+    assert.equal(result.status, 'unreachable');
+    assert.deepEqual(result.outOfDate, []);
+  });
+});
