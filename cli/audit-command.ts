@@ -7,25 +7,14 @@
 import { auditDevice } from '../lib/audit/audit-device';
 import { auditEnrolled } from '../lib/audit/audit-enrolled';
 import { countBySeverity, SEVERITIES, type AuditReport } from '../lib/audit/finding';
-import {
-  AuthFailedError,
-  CertificatePinMismatchError,
-  DeviceLockedError,
-  DeviceTimeoutError,
-  DeviceUnreachableError,
-  HikError,
-  LoginGuardRefusedError,
-  VaultCorruptError,
-  VaultLockedError,
-  VaultNotFoundError,
-  WrongVaultKeyError,
-} from '../lib/errors';
+import { HikError, VaultNotFoundError } from '../lib/errors';
 import { IsapiClient } from '../lib/isapi/isapi-client';
 import { CredentialVault } from '../lib/vault/credential-vault';
 import type { VaultRecord } from '../lib/vault/vault-record';
 import { EXIT, parseCommandArgs, UsageError, writeLine, type CliIo } from './cli-io';
 import type { CommandHelp } from './command-help';
 import { readPassword } from './read-password';
+import { DEVICE_EXIT_CODES, exitCodeFor, VAULT_UNUSABLE_TEXT } from './rotation-exit';
 import { readVaultKey, VAULT_KEY_ENV } from './vault-key';
 
 export const AUDIT_HELP: CommandHelp = {
@@ -60,13 +49,9 @@ export const AUDIT_HELP: CommandHelp = {
     [EXIT.ok, 'the audit ran (whatever it found)'],
     [EXIT.failure, 'unexpected failure (please report it)'],
     [EXIT.usage, 'usage error'],
-    [EXIT.authFailed, 'authentication failed, or the password was refused before and not sent'],
-    [EXIT.locked, 'device locked'],
-    [EXIT.unreachable, 'unreachable, timeout, or its certificate is not the pinned one (nothing sent)'],
-    [
-      EXIT.deviceError,
-      'the device answered with an error, or its vault record has a change to reconcile first',
-    ],
+    ...DEVICE_EXIT_CODES,
+    [EXIT.needsAttention, 'the vault marks the device as needing attention: not audited'],
+    [EXIT.vaultUnusable, VAULT_UNUSABLE_TEXT],
   ],
 };
 
@@ -85,7 +70,13 @@ interface AuditOptions {
 export async function runAuditCommand(argv: string[], io: CliIo): Promise<number> {
   const options = parseAuditOptions(argv);
   if (options.vault === undefined) return auditOne(io, options);
-  const vault = await openVault(io, options.vault, options.vaultKeyFile);
+  let vault: CredentialVault;
+  try {
+    vault = await openVault(io, options.vault, options.vaultKeyFile);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    return fail(io, options.json, err, null);
+  }
   try {
     const records = vault.list().filter((r) => matchesAddress(r, options));
     if (records.length === 0) {
@@ -176,13 +167,7 @@ async function openVault(io: CliIo, file: string, keyFile: string | undefined): 
   try {
     return await CredentialVault.open(file, secret, { readOnly: true });
   } catch (err) {
-    if (
-      err instanceof WrongVaultKeyError ||
-      err instanceof VaultCorruptError ||
-      err instanceof VaultLockedError ||
-      err instanceof VaultNotFoundError
-    )
-      throw new UsageError(`the vault cannot be opened: ${err.message}`);
+    if (err instanceof VaultNotFoundError) throw new UsageError(err.message);
     throw err;
   }
 }
@@ -223,7 +208,7 @@ function print(io: CliIo, json: boolean, report: AuditReport, address: string | 
 }
 
 function fail(io: CliIo, json: boolean, err: unknown, serial: string | null): number {
-  const code = auditExitCode(err);
+  const code = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   if (json) {
     const error = HikError.isHikError(err) ? err.code : 'HIK_ERR';
@@ -231,20 +216,4 @@ function fail(io: CliIo, json: boolean, err: unknown, serial: string | null): nu
   }
   writeLine(io.stderr, `hik-guard audit: ${serial ? `${serial}: ` : ''}${message}`);
   return code;
-}
-
-function auditExitCode(err: unknown): number {
-  if (err instanceof AuthFailedError) return EXIT.authFailed;
-  if (err instanceof DeviceLockedError) return EXIT.locked;
-  if (err instanceof LoginGuardRefusedError) {
-    return err.reason === 'credential_failed_before' ? EXIT.authFailed : EXIT.locked;
-  }
-  if (
-    err instanceof DeviceTimeoutError ||
-    err instanceof DeviceUnreachableError ||
-    err instanceof CertificatePinMismatchError
-  )
-    return EXIT.unreachable;
-  if (HikError.isHikError(err)) return EXIT.deviceError;
-  return EXIT.failure;
 }

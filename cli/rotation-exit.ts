@@ -1,6 +1,6 @@
 /**
  * Exit codes, JSON error shapes and error lines shared by the commands that log in (`rotate`,
- * `reconcile`, `activate`, `status`): the same codes as `status`, plus 7 when a device needs
+ * `reconcile`, `activate`, `status`, `audit`): the same codes as `status`, plus 7 when a device needs
  * attention and 8 when the vault cannot be used. A refusal that tells how many login attempts the
  * device still allows says so, in text and JSON.
  */

@@ -84,6 +84,24 @@ describe('hik-guard audit', function () {
     assert.equal(run.code, 5);
   });
 
+  it('exit 9 when the certificate is not the pinned one (nothing sent), exit 8 when the vault key is wrong', async () => {
+    const device = await sim.device({}, true);
+    const pinned = Array.from({ length: 32 }, () => 'AB').join(':');
+    const before = device.counters.requests;
+    const changed = await runCli(
+      ['audit', ...hostArgs(device), '--https', '--fingerprint', pinned, '--password-env', 'PW'],
+      { PW: ADMIN_PASSWORD },
+    );
+    assert.equal(changed.code, 9, changed.stderr);
+    assert.equal(device.counters.requests, before);
+
+    const file = join(dir, 'vault.json');
+    const vault = await CredentialVault.open(file, KEY);
+    await vault.close();
+    const wrongKey = await runCli(['audit', '--vault', file], { HIK_GUARD_VAULT_KEY: 'not-the-key' });
+    assert.equal(wrongKey.code, 8, wrongKey.stderr);
+  });
+
   it('--vault without --host audits every enrolled device with the vault password, read only', async () => {
     const a = await sim.device({ hardening: { ssh: true } });
     const b = await sim.device({}, false, '127.0.0.2');
