@@ -116,22 +116,30 @@ export class HaTestServer {
     this.core.state = 'NOT_RUNNING';
   }
 
-  /** HA starts again on the same port: STARTING, then RUNNING and `homeassistant_started`. */
-  async comeUp(): Promise<void> {
+  /**
+   * HA starts again on the same port: STARTING, then RUNNING and `homeassistant_started` after
+   * `startingMs` (default: the server's option), or when `finishStarting` is called.
+   */
+  async comeUp(startingMs = this.options.startingMs ?? 50): Promise<void> {
     this.stopping = false;
     this.core.state = 'STARTING';
     await this.listen();
     this.core.configEntries.setUpAll();
-    this.startingTimer = setTimeout(() => {
-      this.core.state = 'RUNNING';
-      this.core.fire('homeassistant_started', {}, 'LOCAL', null);
-    }, this.options.startingMs ?? 50);
+    this.startingTimer = setTimeout(() => this.finishStarting(), startingMs);
   }
 
-  async restart(downMs = 20): Promise<void> {
+  /** Ends STARTING now: RUNNING and `homeassistant_started` (once). */
+  finishStarting(): void {
+    clearTimeout(this.startingTimer);
+    if (this.core.state !== 'STARTING') return;
+    this.core.state = 'RUNNING';
+    this.core.fire('homeassistant_started', {}, 'LOCAL', null);
+  }
+
+  async restart(downMs = 20, startingMs?: number): Promise<void> {
     await this.goDown();
     await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.comeUp();
+    await this.comeUp(startingMs);
   }
 
   async stop(): Promise<void> {
