@@ -18,6 +18,8 @@ import type { WatchChildMessage, WatchChildStart } from './watch-child';
 const CHILD = join(__dirname, 'watch-child.ts');
 const POLL_MS = 100;
 const LOAD_TIMEOUT_MS = 20_000;
+/** Bounds for a busy machine (two test legs side by side), not timing goals. */
+const WAIT_MS = 20_000;
 
 class WatchProcess {
   readonly messages: WatchChildMessage[] = [];
@@ -51,7 +53,7 @@ class WatchProcess {
         })),
       };
       child.send(start);
-      await waitFor('the watch child to run', () => watch.said('running'), 5_000);
+      await waitFor('the watch child to run', () => watch.said('running'), WAIT_MS);
     } catch (err) {
       await watch.kill();
       throw err;
@@ -90,8 +92,10 @@ async function startAndPublish(rig: MonitoringRig, children: WatchProcess[]): Pr
   const before = rig.serials.map((s) => posts(rig, s));
   const child = await WatchProcess.start(rig);
   children.push(child);
-  await waitFor('both entities published by the new process', () =>
-    rig.serials.every((s, i) => posts(rig, s) > before[i]!),
+  await waitFor(
+    'both entities published by the new process',
+    () => rig.serials.every((s, i) => posts(rig, s) > before[i]!),
+    WAIT_MS,
   );
   return child;
 }
@@ -99,8 +103,10 @@ async function startAndPublish(rig: MonitoringRig, children: WatchProcess[]): Pr
 /** The last child still polls both devices and reported no error. */
 async function assertStillWatching(rig: MonitoringRig, child: WatchProcess): Promise<void> {
   const before = [rig.polls(rig.camera), rig.polls(rig.bystander)];
-  await waitFor('two more poll rounds', () =>
-    [rig.polls(rig.camera), rig.polls(rig.bystander)].every((n, i) => n >= before[i]! + 2),
+  await waitFor(
+    'two more poll rounds',
+    () => [rig.polls(rig.camera), rig.polls(rig.bystander)].every((n, i) => n >= before[i]! + 2),
+    WAIT_MS,
   );
   assert.deepEqual(child.errors(), []);
   assert.equal(child.stateOf(rig.serials[1]), 'active');
@@ -122,12 +128,12 @@ export async function killAndRestartWatch(
       children.push(witness);
       await rig.ha.goDown();
       await rig.camera.factoryReset();
-      await waitFor('the child to see the reset', () => witness.stateOf(camera) === 'inactive');
+      await waitFor('the child to see the reset', () => witness.stateOf(camera) === 'inactive', WAIT_MS);
       await sleep(random.int(0, 3 * POLL_MS));
       await witness.kill();
       await rig.ha.comeUp();
       const last = await startAndPublish(rig, children);
-      await waitFor('the queued alert', () => rig.alertsAtHa().length >= 1);
+      await waitFor('the queued alert', () => rig.alertsAtHa().length >= 1, WAIT_MS);
       await assertStillWatching(rig, last);
       return {
         alerts: [{ serial: camera, type: 'inactive' }],
@@ -143,13 +149,17 @@ export async function killAndRestartWatch(
     }
     const witness = await startAndPublish(rig, children);
     await rig.camera.factoryReset();
-    await waitFor('the inactive alert', () => rig.alertsAtHa().length === 1);
+    await waitFor('the inactive alert', () => rig.alertsAtHa().length === 1, WAIT_MS);
     await sleep(random.int(0, 3 * POLL_MS));
     await witness.kill();
     const last = await startAndPublish(rig, children);
-    await waitFor('the restart to see the camera inactive', () => last.stateOf(camera) === 'inactive');
+    await waitFor(
+      'the restart to see the camera inactive',
+      () => last.stateOf(camera) === 'inactive',
+      WAIT_MS,
+    );
     await rig.strangerActivates();
-    await waitFor('the camera active again in HA', () => rig.entityState(camera) === 'active');
+    await waitFor('the camera active again in HA', () => rig.entityState(camera) === 'active', WAIT_MS);
     await assertStillWatching(rig, last);
     return {
       // The restarted process finds the reset still there, and its alert memory says it was told.
