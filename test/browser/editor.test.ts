@@ -358,11 +358,13 @@ describe('the editor in Chromium', function () {
     await details(owner, serial1).locator('.hik-sidebar-reveal').click();
     assert.equal(await owner.locator('.hik-sidebar-password').textContent(), PASSWORD);
     await owner.locator('.hik-sidebar-secret .hik-sidebar-hide').click();
-    assert.equal(await owner.locator('.hik-sidebar-password').count(), 0, 'gone once hidden');
+    // gone once hidden
+    await owner.locator('.hik-sidebar-password').waitFor({ state: 'detached' });
     await details(owner, serial1).locator('.hik-sidebar-reveal').click();
     await owner.locator('.hik-sidebar-password').waitFor();
     await row(owner, serial1).click();
-    assert.equal(await owner.locator('.hik-sidebar-password').count(), 0, 'gone once the row closes');
+    // gone once the row closes
+    await owner.locator('.hik-sidebar-password').waitFor({ state: 'detached' });
     await owner.context().close();
   });
 
