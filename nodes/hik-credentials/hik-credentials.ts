@@ -26,6 +26,7 @@ import {
   type ManagedDevice,
 } from '../../lib/rotation/credential-manager';
 import { isInStep, type Consumer } from '../../lib/consumers/consumer';
+import { FrigateConsumer } from '../../lib/consumers/frigate-consumer';
 import { Go2rtcConsumer } from '../../lib/consumers/go2rtc-consumer';
 import { outOfDateParts } from '../../lib/rotation/consumer-updates';
 import { repinCertificate, type RepinOutcome } from '../../lib/rotation/repin-certificate';
@@ -36,7 +37,13 @@ import { readCredentialsSettings, type CredentialsSettings } from '../shared/cre
 import { openNodeRedFleet } from '../shared/fleet-access';
 import { hikCredentialsMigrations } from '../shared/migrations';
 import { onClose, onInput, readNodeSettings, reportFailure } from '../shared/node-kit';
-import { getHikDevice, getHikGo2rtc, type HikDeviceSettings } from '../shared/types';
+import {
+  getHikDevice,
+  getHikFrigate,
+  getHikGo2rtc,
+  type DeviceConsumerRef,
+  type HikDeviceSettings,
+} from '../shared/types';
 
 type SendFn = (msg: Record<string, unknown>) => void;
 type Topic = 'rotate' | 'verify' | 'status' | 'reconcile';
@@ -535,23 +542,41 @@ export = (RED: NodeAPI): void => {
     return devices;
   }
 
-  /** The go2rtc (and later other) holders a device lists, from their config nodes. */
+  /** The holders a device lists (go2rtc, Frigate), from their config nodes. */
   function consumersOf(node: Node, refs: HikDeviceSettings['consumers']): Consumer[] {
     return refs.flatMap((ref) => {
-      const go2rtc = getHikGo2rtc(RED, ref.config);
-      const settings = go2rtc?.go2rtcSettings;
-      if (!go2rtc || !settings) {
+      const consumer = ref.type === 'frigate' ? frigateConsumer(ref) : go2rtcConsumer(ref);
+      if (!consumer) {
         node.warn(RED._('hik-credentials.log.missingConsumer', { id: ref.config }));
         return [];
       }
-      return [
-        new Go2rtcConsumer({
-          key: go2rtc.id,
-          baseUrl: settings.url,
-          apiUser: go2rtc.apiUser(),
-          account: ref.account,
-        }),
-      ];
+      return [consumer];
+    });
+  }
+
+  function go2rtcConsumer(ref: DeviceConsumerRef): Consumer | null {
+    const go2rtc = getHikGo2rtc(RED, ref.config);
+    const settings = go2rtc?.go2rtcSettings;
+    if (!go2rtc || !settings) return null;
+    return new Go2rtcConsumer({
+      key: go2rtc.id,
+      baseUrl: settings.url,
+      apiUser: go2rtc.apiUser(),
+      account: ref.account,
+    });
+  }
+
+  function frigateConsumer(ref: DeviceConsumerRef): Consumer | null {
+    const frigate = getHikFrigate(RED, ref.config);
+    const settings = frigate?.frigateSettings;
+    if (!frigate || !settings) return null;
+    return new FrigateConsumer({
+      key: frigate.id,
+      baseUrl: settings.url,
+      login: frigate.login(),
+      allowSelfSigned: !settings.verifyTls,
+      restartAfterUpdate: settings.restartAfterUpdate,
+      account: ref.account,
     });
   }
 

@@ -4,7 +4,13 @@
  * validators (hik-device.html).
  */
 import { isIP } from 'node:net';
-import type { DeviceConsumerRef, HikDeviceSettings, HikProtocol } from './types';
+import {
+  DEVICE_CONSUMER_TYPES,
+  type DeviceConsumerRef,
+  type DeviceConsumerType,
+  type HikDeviceSettings,
+  type HikProtocol,
+} from './types';
 import type { NodeConfig } from './migrations';
 
 /** The field that made a config unusable; also the catalog key `hik-device.validation.<field>`. */
@@ -76,9 +82,13 @@ function readConsumers(value: unknown): DeviceConsumerRef[] | null {
   for (const entry of value as unknown[]) {
     if (typeof entry !== 'object' || entry === null) return null;
     const { type, config, account } = entry as Record<string, unknown>;
-    if (type !== 'go2rtc' || typeof config !== 'string' || config === '') return null;
+    if (!isConsumerType(type) || typeof config !== 'string' || config === '') return null;
     if (account !== 'admin' && account !== 'streaming') return null;
     refs.push(Object.freeze({ type, config, account }));
   }
   return refs;
+}
+
+function isConsumerType(value: unknown): value is DeviceConsumerType {
+  return (DEVICE_CONSUMER_TYPES as readonly unknown[]).includes(value);
 }

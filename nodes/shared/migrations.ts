@@ -142,6 +142,13 @@ const hikGo2rtcV1 = fillDefaults({ name: '', url: '' });
 
 export const hikGo2rtcMigrations = defineMigrations([hikGo2rtcV1]);
 
+// ---- hik-frigate ------------------------------------------------------------------------------
+
+/** 0 -> 1: configs from before versioning get every missing field's default (restart off). */
+const hikFrigateV1 = fillDefaults({ name: '', url: '', verifyTls: true, restartAfterUpdate: false });
+
+export const hikFrigateMigrations = defineMigrations([hikFrigateV1]);
+
 // ---- hik-homeassistant ------------------------------------------------------------------------
 
 /** 0 -> 1: configs from before versioning get every missing field's default (TLS checked). */

@@ -37,7 +37,7 @@ export interface HikDeviceSettings {
   readonly serial: string | null;
   /** Opt-in: a password may be changed over plain HTTP (the new one crosses the LAN in clear). */
   readonly allowHttpPasswordChange: boolean;
-  /** Holders of the device's password that hik guard updates after each change (go2rtc…). */
+  /** Holders of the device's password that hik guard updates after each change (go2rtc, Frigate…). */
   readonly consumers: readonly DeviceConsumerRef[];
   /** ONVIF users named like the rotated account get its new password too (default on). */
   readonly keepOnvifUsersInStep: boolean;
@@ -45,10 +45,14 @@ export interface HikDeviceSettings {
   readonly streamingAccount: boolean;
 }
 
+/** The kinds of holder a `hik-device` can list, each with its own config node type. */
+export const DEVICE_CONSUMER_TYPES = ['go2rtc', 'frigate'] as const;
+export type DeviceConsumerType = (typeof DEVICE_CONSUMER_TYPES)[number];
+
 /** One holder of a device's password, as the `hik-device` dialog lists it. */
 export interface DeviceConsumerRef {
-  readonly type: 'go2rtc';
-  /** Id of the config node with its connection settings (`hik-go2rtc`). */
+  readonly type: DeviceConsumerType;
+  /** Id of the config node with its connection settings (`hik-go2rtc`, `hik-frigate`). */
   readonly config: string;
   /** The device account it logs in with: the rotated admin, or the streaming account. */
   readonly account: 'admin' | 'streaming';
@@ -173,4 +177,41 @@ export function getHikGo2rtc(RED: NodeAPI, id: unknown): HikGo2rtcNode | null {
   const node = RED.nodes.getNode(id) as Node | null | undefined;
   if (!node || node.type !== HIK_GO2RTC_TYPE) return null;
   return node as HikGo2rtcNode;
+}
+
+// ---- hik-frigate ------------------------------------------------------------------------------
+
+export const HIK_FRIGATE_TYPE = 'hik-frigate';
+
+/** Credentials of a `hik-frigate`: a Frigate admin user, for the authenticated port. Never log them. */
+export interface HikFrigateCredentials {
+  username?: string;
+  password?: string;
+}
+
+/** The validated settings of one Frigate. */
+export interface HikFrigateSettings {
+  readonly name: string;
+  /** `http://frigate:5000` (internal port, no login) or `https://frigate:8971` (with a user). */
+  readonly url: string;
+  /** Check Frigate's certificate on https (its own is self-signed: turn off, or use port 5000). */
+  readonly verifyTls: boolean;
+  /** Opt-in: restart Frigate after saving a new password so its cameras use it at once. */
+  readonly restartAfterUpdate: boolean;
+}
+
+/** A running `hik-frigate` config node as other nodes see it. */
+export interface HikFrigateNode extends Node<HikFrigateCredentials> {
+  /** The validated settings, or null when the configuration is unusable (a warning was logged). */
+  readonly frigateSettings: HikFrigateSettings | null;
+  /** The Frigate admin user, or undefined when none is set. Never log it. */
+  login(): { user: string; password: string } | undefined;
+}
+
+/** The `hik-frigate` config node with this id, or null when missing or of another type. */
+export function getHikFrigate(RED: NodeAPI, id: unknown): HikFrigateNode | null {
+  if (typeof id !== 'string' || id === '') return null;
+  const node = RED.nodes.getNode(id) as Node | null | undefined;
+  if (!node || node.type !== HIK_FRIGATE_TYPE) return null;
+  return node as HikFrigateNode;
 }

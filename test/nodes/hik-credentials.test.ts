@@ -10,9 +10,11 @@ import { CredentialVault } from '../../lib/vault/credential-vault';
 import { withCatalog } from '../support/node-catalog';
 import hikCredentialsNode = require('../../nodes/hik-credentials/hik-credentials');
 import hikDevice = require('../../nodes/hik-device/hik-device');
+import hikFrigate = require('../../nodes/hik-frigate/hik-frigate');
 import hikGo2rtc = require('../../nodes/hik-go2rtc/hik-go2rtc');
+import { FrigateStandIn } from '../support/frigate-stand-in';
 import { Go2rtcStandIn } from '../support/go2rtc-stand-in';
-import type { SimDevice } from '../../sim';
+import { SimDevice } from '../../sim';
 import { helper } from '../support/node-red';
 import { SimHarness } from '../support/sim-devices';
 import { loadSimCertificate } from '../../sim/tls-certificates';
@@ -39,6 +41,15 @@ interface Message {
 
 function statusSpy(id: string): SinonSpy {
   return Reflect.get(helper.getNode(id), 'status') as SinonSpy;
+}
+
+/** Resolves once `check` holds, polling briefly; fails after `timeoutMs`. */
+async function waitUntil(what: string, check: () => boolean, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** Resolves with the next `count` messages the helper node `id` receives (bounded). */
@@ -223,6 +234,76 @@ describe('hik-credentials node', function () {
       for (const secret of [CANARY, newPassword]) assert.ok(!seen.includes(secret), 'a password leaked');
     } finally {
       await go2rtc.stop();
+    }
+  });
+
+  it('a Frigate listed on the device follows the rotation: new paths saved, Frigate restarted, its cameras stream again', async () => {
+    const camera = new SimDevice({ adminPassword: CANARY, maxAdminFailures: 50 });
+    await camera.listen({ host: '127.0.0.43', port: 0, rtspPort: 0 });
+    const frigate = await FrigateStandIn.start({
+      host: '127.0.0.44',
+      configFile: join(userDir, 'frigate-config.yml'),
+      retryIntervalMs: 50,
+      restartDelayMs: 50,
+      config: {
+        cameras: {
+          front: {
+            ffmpeg: {
+              inputs: [
+                { path: camera.streamUrl({ userName: 'admin', password: CANARY })!, roles: ['record'] },
+              ],
+            },
+          },
+        },
+      },
+    });
+    try {
+      const streaming = (): boolean => frigate.processesOf('front').every((p) => p.streaming);
+      await waitUntil('Frigate streaming', streaming);
+      await helper.load(
+        [hikDevice, hikFrigate, hikCredentials],
+        [
+          {
+            id: 'frig',
+            type: 'hik-frigate',
+            name: '',
+            url: frigate.internalUrl,
+            verifyTls: true,
+            restartAfterUpdate: true,
+            version: 1,
+          } as TestFlows[number],
+          deviceConfig('cam', camera, {
+            consumers: [{ type: 'frigate', config: 'frig', account: 'admin' }],
+            version: 3,
+          }),
+          credentialsNode([{ device: 'cam' }]),
+          { id: 'out', type: 'helper' },
+        ],
+        { cam: { password: CANARY } },
+      );
+      const received = nextMessages('out', 2);
+      helper.getNode('creds').receive({ topic: 'rotate', payload: {} });
+      const [result, changed] = (await received) as [Message, Message];
+      assert.equal(result.payload.result, 'rotated');
+      const payload = changed.payload as unknown as Record<string, unknown>;
+      assert.ok(
+        (payload.consumersUpdated as string[]).includes(`Frigate at ${new URL(frigate.internalUrl).host}`),
+      );
+      assert.deepEqual(payload.consumersNotUpdated, []);
+      const newPassword = camera.state.admin.password ?? '';
+      await waitUntil('Frigate restarted and streaming', () => frigate.restarts === 1 && streaming());
+      const [input] = frigate.savedConfig().cameras.front?.ffmpeg.inputs ?? [];
+      assert.equal(decodeURIComponent(new URL(input?.path ?? 'rtsp://x').password), newPassword);
+      assert.equal(
+        frigate.processesOf('front')[0]?.tally.refused,
+        0,
+        'the restarted camera never tried an old password',
+      );
+      const seen = JSON.stringify([result, changed, statusSpy('creds').args, helper.log().args]);
+      for (const secret of [CANARY, newPassword]) assert.ok(!seen.includes(secret), 'a password leaked');
+    } finally {
+      await frigate.stop();
+      await camera.close();
     }
   });
 

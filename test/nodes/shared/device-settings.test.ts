@@ -26,7 +26,10 @@ describe('readDeviceSettings', () => {
   });
 
   it('reads the holders of the password to keep in step', () => {
-    const consumers = [{ type: 'go2rtc', config: 'g1', account: 'streaming' }];
+    const consumers = [
+      { type: 'go2rtc', config: 'g1', account: 'streaming' },
+      { type: 'frigate', config: 'f1', account: 'admin' },
+    ];
     const result = readDeviceSettings({ ...good, consumers });
     assert.ok(result.ok);
     assert.deepEqual(result.settings.consumers, consumers);
