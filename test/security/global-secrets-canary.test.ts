@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SimFleet, type SimDevice, type SimFleetMember } from '../../sim';
 import { runCli, type CliRun } from '../support/cli-run';
+import { FrigateStandIn } from '../support/frigate-stand-in';
 import { HaTestServer } from '../support/ha-test-server';
 import { Mosquitto, MOSQUITTO } from '../support/mosquitto';
 import { MqttObserver } from '../support/mqtt-observer';
@@ -51,6 +52,7 @@ const CANARY = {
   revealed: `Canary-PW-${tag()}-Rev1`,
   haToken: `Canary-HA-token-${tag()}${tag()}`,
   broker: `Canary-MQTT-pw-${tag()}${tag()}`,
+  frigate: `Canary-Frigate-pw-${tag()}`,
   // Secrets the audit's answers carry (docs/protocol/audit.md §3.0): they must never leave it.
   ezviz: `EZ${tag()}`.toUpperCase(),
   snmp: `Canary-SNMP-${tag()}`,
@@ -146,6 +148,8 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
   this.timeout(60_000);
   let fleet: SimFleet | undefined;
   let ha: HaTestServer | undefined;
+  let frigate: FrigateStandIn | undefined;
+  let frigateDir = '';
   /** The MQTT path, when Mosquitto is installed (always under CI). */
   let broker: Mosquitto | undefined;
   let mqtt: MqttObserver | undefined;
@@ -185,6 +189,29 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       sadp: { announceOnStart: false },
     });
     ha = await HaTestServer.start({ tokens: { [CANARY.haToken]: { isAdmin: true } } });
+    // Frigate holds the camera's password in a camera input; its own directory, not scanned (it is
+    // the outside world). Nothing listens on port 1: its ffmpeg never logs in to the camera.
+    frigateDir = await mkdtemp(join(tmpdir(), 'hik-guard-canary-frigate-'));
+    frigate = await FrigateStandIn.start({
+      configFile: join(frigateDir, 'config.yml'),
+      authUser: { user: 'admin', password: CANARY.frigate },
+      retryIntervalMs: 60_000,
+      restartDelayMs: 10,
+      config: {
+        cameras: {
+          porch: {
+            ffmpeg: {
+              inputs: [
+                {
+                  path: `rtsp://admin:${CANARY.camera}@${device(0).host!}:1/Streaming/Channels/101`,
+                  roles: ['record'],
+                },
+              ],
+            },
+          },
+        },
+      },
+    });
     if (existsSync(MOSQUITTO) || process.env.CI) {
       broker = await Mosquitto.start({ users: { [BROKER_USER]: CANARY.broker } });
       mqtt = await MqttObserver.connect(broker.url, { username: BROKER_USER, password: CANARY.broker });
@@ -213,6 +240,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       revealed: canaryDevice(4, 'dev-revealed', 'Shed', CANARY.revealed),
       haUrl: ha.url,
       haToken: CANARY.haToken,
+      frigate: { url: frigate.authenticatedUrl, user: 'admin', password: CANARY.frigate },
       marker: MARKER,
       mqtt: broker ? { url: broker.url, user: BROKER_USER, password: CANARY.broker } : null,
     });
@@ -234,6 +262,8 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     await comms?.close();
     await red?.stop();
     await ha?.stop();
+    await frigate?.stop();
+    if (frigateDir) await rm(frigateDir, { recursive: true, force: true });
     await mqtt?.close();
     await broker?.stop();
     await fleet?.stop();
@@ -353,6 +383,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       ['GET', '/flows', undefined],
       ['GET', '/credentials/hik-device/dev-camera', undefined],
       ['GET', '/credentials/hik-homeassistant/ha', undefined],
+      ['GET', '/credentials/hik-frigate/frig', undefined],
       ['GET', '/credentials/hik-mqtt/mq', undefined],
     ] as const) {
       admin.push({ name: `${method} ${path}`, answer: await api.call('operator', method, path, body) });
@@ -440,6 +471,7 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       { label: 'enrolment canary (revealed)', value: CANARY.revealed },
       { label: 'Home Assistant token', value: CANARY.haToken },
       { label: 'MQTT broker password', value: CANARY.broker },
+      { label: 'Frigate admin password', value: CANARY.frigate },
       { label: 'EZVIZ verification code (audit)', value: CANARY.ezviz },
       { label: 'SNMP community (audit)', value: CANARY.snmp },
       { label: 'DDNS password (audit)', value: CANARY.ddns },
@@ -456,6 +488,13 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     assert.ok(labels.includes(`vault ${SERIALS.camera} previous[1]`), 'camera rotated twice (node + CLI)');
     assert.ok(labels.includes(`vault ${SERIALS.reclaimed} previous[0]`), 're-claimed with a fresh password');
     assert.ok(labels.includes(`vault ${SERIALS.revealed} previous[0]`), 'the revealing node rotated');
+    assert.ok(frigate!.restarts >= 1, 'Frigate got the rotated camera password and was restarted');
+    const [input] = frigate!.savedConfig().cameras.porch?.ffmpeg.inputs ?? [];
+    const saved = decodeURIComponent(new URL(input?.path ?? 'rtsp://x').password);
+    assert.ok(
+      secrets.some((s) => s.label.startsWith(`vault ${SERIALS.camera}`) && s.value === saved),
+      'Frigate holds a password of the camera from the vault',
+    );
     assert.ok(
       !labels.some((l) => l.startsWith(`vault ${SERIALS.wrong}`)),
       'a wrong password is never enrolled',

@@ -1,6 +1,7 @@
 /**
  * The one flow the global secrets canary test deploys: every hik guard node (hik-device,
- * hik-credentials, hik-discover, hik-reset, hik-homeassistant, hik-mqtt) wired to debug nodes, a Catch and a
+ * hik-credentials, hik-discover, hik-reset, hik-homeassistant, hik-mqtt, hik-frigate as a holder
+ * of the camera's password) wired to debug nodes, a Catch and a
  * Status node, inject nodes the test presses, and two deliberate leaks that prove the capture
  * works: a hik-credentials node with "include new password" on (its own debug node) and a function
  * node that writes a non-secret marker to the log, its status, an error and a message.
@@ -26,6 +27,8 @@ export interface CanaryFlowInput {
   revealed: CanaryDevice;
   haUrl: string;
   haToken: string;
+  /** A Frigate on its authenticated port (its admin login a canary), holder of the camera's password. */
+  frigate: { url: string; user: string; password: string };
   /** A broker for hik-mqtt (its login a canary; Rotate now allowed), or none. */
   mqtt?: { url: string; user: string; password: string } | null;
   /** Not a secret: proves the log, status, Catch, debug and flow channels are captured. */
@@ -138,7 +141,20 @@ function canaryNodes(input: CanaryFlowInput): FlowNode[] {
   ].join('\n');
   return [
     { id: TAB, type: 'tab', label: 'secrets canary' },
-    deviceConfig(camera, true),
+    {
+      ...deviceConfig(camera, true),
+      consumers: [{ type: 'frigate', config: 'frig', account: 'admin' }],
+    },
+    {
+      id: 'frig',
+      type: 'hik-frigate',
+      name: 'frigate',
+      url: input.frigate.url,
+      verifyTls: true,
+      restartAfterUpdate: true,
+      version: 1,
+      credentials: { username: input.frigate.user, password: input.frigate.password },
+    },
     deviceConfig(recorder, true),
     deviceConfig(wrongPassword, true),
     deviceConfig(reclaimed, true),
