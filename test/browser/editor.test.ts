@@ -486,6 +486,12 @@ describe('the editor in Chromium', function () {
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
 
+    await page.evaluate(() => RED.editor.editConfig('', 'hik-frigate', '_ADD_'));
+    await page.locator('#node-config-input-url').waitFor();
+    await check('hik-frigate');
+    await page.locator('#node-config-dialog-cancel').click();
+    await page.locator('.red-ui-tray').first().waitFor({ state: 'detached' });
+
     await page.evaluate(() => RED.editor.editConfig('', 'hik-mqtt', '_ADD_'));
     await page.locator('#node-config-input-url').fill('mqtts://homeassistant.local:8883');
     // A DOM click: Node-RED 5's tray may still be sliding in, where a pointer click can miss.
