@@ -103,6 +103,7 @@ async function run(options: SoakOptions): Promise<number> {
     await product.watch.pollNow(); // every device known as active before the first reset
     console.log(`enrolled ${vault.list().length}, watching ${product.watch.monitor.counts().ok} active`);
 
+    const running = product;
     const random = new SeededRandom(options.seed);
     const chaos = new SoakChaos({
       world,
@@ -110,11 +111,11 @@ async function run(options: SoakOptions): Promise<number> {
       random,
       everyMs: options.chaosEveryMs,
       haRestartEveryMinutes: options.haRestartEveryMinutes,
+      heldInactive: (serial) => running.watch.monitor.believesInactive(serial),
       onError: (err) => console.error(`chaos: ${err.message}`),
     });
     const startedAt = Date.now();
     const samples: MemorySample[] = [sampleMemory(startedAt, startedAt)];
-    const running = product;
     const sampler = setInterval(() => {
       const sample = sampleMemory(startedAt, Date.now());
       samples.push(sample);
@@ -123,7 +124,7 @@ async function run(options: SoakOptions): Promise<number> {
       console.log(
         `[${(sample.atMs / 60_000).toFixed(1)} min] heap ${sample.heapUsedMb.toFixed(1)} MB, rss ${sample.rssMb.toFixed(1)} MB | ` +
           `rotations ${c.rotationsStarted} started, ${c.rotationResults.rotated ?? 0} rotated, ${c.rotationResults.failed ?? 0} failed | ` +
-          `resets ${chaos.injected.factoryReset}, inactive alerts ${c.alertsSent.inactive ?? 0}, re-claimed ${c.reclaims.reclaimed ?? 0} | ` +
+          `resets ${chaos.injected.factoryReset} (${chaos.resetsWhileHeldInactive} while held inactive), inactive alerts ${c.alertsSent.inactive ?? 0}, re-claimed ${c.reclaims.reclaimed ?? 0} | ` +
           `watch ${m.ok} active, ${m.inactive} inactive, ${m.attention} attention`,
       );
     }, options.reportEverySeconds * 1000);
@@ -156,6 +157,7 @@ async function run(options: SoakOptions): Promise<number> {
       samples,
       injected: chaos.injected,
       resetsDeclined: chaos.resetsDeclined,
+      resetsWhileHeldInactive: chaos.heldInactiveSerials,
       product: product.counters,
       haDelivered,
       devices,

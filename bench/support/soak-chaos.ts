@@ -37,6 +37,11 @@ export interface ChaosOptions {
   everyMs: number;
   /** Mean minutes between HA restarts; 0 = none. */
   haRestartEveryMinutes: number;
+  /**
+   * Whether the product holds the device for inactive right now (an earlier reset not yet
+   * re-claimed and verified): a reset then starts no new inactive episode, so no new alert.
+   */
+  heldInactive?: (serial: string) => boolean;
   onError: (err: Error) => void;
 }
 
@@ -53,6 +58,10 @@ export class SoakChaos {
   };
   /** Factory resets asked for whose device was not up and activated (not done, not counted). */
   resetsDeclined = 0;
+  /** Factory resets done while the product still held that device for inactive (no new alert due). */
+  resetsWhileHeldInactive = 0;
+  /** Their devices, in order (a serial twice: twice so). */
+  readonly heldInactiveSerials: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private haTimer: NodeJS.Timeout | null = null;
   private readonly work = new Set<Promise<unknown>>();
@@ -84,9 +93,15 @@ export class SoakChaos {
     if (kind === 'reboot') {
       await world.reboot(serial);
     } else if (kind === 'factoryReset') {
+      // Asked before the reset: after it, the device's own SADP Hello may already have been seen.
+      const held = this.options.heldInactive?.(serial) ?? false;
       if (!(await world.reset(serial))) {
         this.resetsDeclined += 1;
         return;
+      }
+      if (held) {
+        this.resetsWhileHeldInactive += 1;
+        this.heldInactiveSerials.push(serial);
       }
     } else {
       await world.fault(serial, this.fault(kind));

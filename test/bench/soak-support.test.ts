@@ -44,7 +44,11 @@ describe('soak bench support', () => {
 
   describe('SoakChaos', () => {
     /** Records what the chaos asks of the world; every other reset finds its device not activated. */
-    async function decisions(seed: number, wanted: number): Promise<{ log: string[]; chaos: SoakChaos }> {
+    async function decisions(
+      seed: number,
+      wanted: number,
+      heldInactive?: (serial: string) => boolean,
+    ): Promise<{ log: string[]; chaos: SoakChaos }> {
       const log: string[] = [];
       let resets = 0;
       let done = (): void => undefined;
@@ -69,6 +73,7 @@ describe('soak bench support', () => {
         random: new SeededRandom(seed),
         everyMs: 2,
         haRestartEveryMinutes: 0,
+        heldInactive,
         onError: (err) => assert.fail(err),
       });
       chaos.start();
@@ -91,6 +96,17 @@ describe('soak bench support', () => {
       assert.equal(injected.factoryReset, Math.ceil(asked / 2));
       assert.equal(resetsDeclined, Math.floor(asked / 2));
       assert.ok(asked >= 2, 'two hundred decisions include resets');
+      assert.equal(first.chaos.resetsWhileHeldInactive, 0);
+    });
+
+    it('counts the resets of a device the product still held inactive, by serial', async () => {
+      const { log, chaos } = await decisions(5, 200, (serial) => serial === 'B');
+      // The stand-in world accepts every other reset, in the order they were asked for.
+      const accepted = log.filter((l) => l.startsWith('reset')).filter((_, i) => i % 2 === 0);
+      const onB = accepted.filter((l) => l === 'reset B').length;
+      assert.ok(onB >= 1, 'the seed resets B at least once');
+      assert.equal(chaos.resetsWhileHeldInactive, onB);
+      assert.deepEqual(chaos.heldInactiveSerials, Array<string>(onB).fill('B'));
     });
   });
 
