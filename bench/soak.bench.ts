@@ -21,6 +21,7 @@ import { sampleMemory, type MemorySample } from './support/memory-trend';
 import { isolate } from './support/private-network';
 import { SeededRandom } from '../test/support/seeded-random';
 import { SoakChaos } from './support/soak-chaos';
+import { ResetLedger } from './support/soak-reset-ledger';
 import { parseSoakOptions, SOAK_USAGE, SoakUsageError, type SoakOptions } from './support/soak-options';
 import { codeOf, SoakProduct } from './support/soak-product';
 import { soakReport } from './support/soak-report';
@@ -85,6 +86,7 @@ async function run(options: SoakOptions): Promise<number> {
     });
     world = started.world;
     const devices = started.started.devices;
+    const ledger = new ResetLedger();
     product = new SoakProduct({
       vault,
       devices,
@@ -96,6 +98,7 @@ async function run(options: SoakOptions): Promise<number> {
       rotationConcurrency: options.rotationConcurrency,
       settleMs: options.settleMs,
       pollSeconds: options.pollSeconds,
+      onInactiveAlert: (serial) => ledger.inactiveAlert(serial),
     });
     const notEnrolled = await product.enrolAll();
     if (notEnrolled.length > 0) throw new Error(`enrolment failed: ${notEnrolled.slice(0, 5).join('; ')}`);
@@ -112,6 +115,7 @@ async function run(options: SoakOptions): Promise<number> {
       everyMs: options.chaosEveryMs,
       haRestartEveryMinutes: options.haRestartEveryMinutes,
       heldInactive: (serial) => running.watch.monitor.believesInactive(serial),
+      ledger,
       onError: (err) => console.error(`chaos: ${err.message}`),
     });
     const startedAt = Date.now();
@@ -124,7 +128,7 @@ async function run(options: SoakOptions): Promise<number> {
       console.log(
         `[${(sample.atMs / 60_000).toFixed(1)} min] heap ${sample.heapUsedMb.toFixed(1)} MB, rss ${sample.rssMb.toFixed(1)} MB | ` +
           `rotations ${c.rotationsStarted} started, ${c.rotationResults.rotated ?? 0} rotated, ${c.rotationResults.failed ?? 0} failed | ` +
-          `resets ${chaos.injected.factoryReset} (${chaos.resetsWhileHeldInactive} while held inactive), inactive alerts ${c.alertsSent.inactive ?? 0}, re-claimed ${c.reclaims.reclaimed ?? 0} | ` +
+          `resets ${chaos.injected.factoryReset} (${ledger.heldSerials.length} while held inactive), inactive alerts ${c.alertsSent.inactive ?? 0}, re-claimed ${c.reclaims.reclaimed ?? 0} | ` +
           `watch ${m.ok} active, ${m.inactive} inactive, ${m.attention} attention`,
       );
     }, options.reportEverySeconds * 1000);
@@ -157,7 +161,7 @@ async function run(options: SoakOptions): Promise<number> {
       samples,
       injected: chaos.injected,
       resetsDeclined: chaos.resetsDeclined,
-      resetsWhileHeldInactive: chaos.heldInactiveSerials,
+      resets: ledger,
       product: product.counters,
       haDelivered,
       devices,

@@ -7,6 +7,7 @@
  */
 import { SeededRandom } from '../../test/support/seeded-random';
 import type { WorldFault } from './soak-world-protocol';
+import type { ResetLedger } from './soak-reset-ledger';
 import type { SoakWorld } from './soak-world';
 
 export const CHAOS_WEIGHTS = {
@@ -42,6 +43,8 @@ export interface ChaosOptions {
    * re-claimed and verified): a reset then starts no new inactive episode, so no new alert.
    */
   heldInactive?: (serial: string) => boolean;
+  /** Told every factory reset done, and whether the product held that device inactive then. */
+  ledger?: ResetLedger;
   onError: (err: Error) => void;
 }
 
@@ -58,10 +61,6 @@ export class SoakChaos {
   };
   /** Factory resets asked for whose device was not up and activated (not done, not counted). */
   resetsDeclined = 0;
-  /** Factory resets done while the product still held that device for inactive (no new alert due). */
-  resetsWhileHeldInactive = 0;
-  /** Their devices, in order (a serial twice: twice so). */
-  readonly heldInactiveSerials: string[] = [];
   private timer: NodeJS.Timeout | null = null;
   private haTimer: NodeJS.Timeout | null = null;
   private readonly work = new Set<Promise<unknown>>();
@@ -93,15 +92,14 @@ export class SoakChaos {
     if (kind === 'reboot') {
       await world.reboot(serial);
     } else if (kind === 'factoryReset') {
-      // Asked before the reset: after it, the device's own SADP Hello may already have been seen.
+      // Asked and noted before the reset: after it, the device's own SADP Hello may already have
+      // turned it inactive (and alerted) before the world's answer arrives.
       const held = this.options.heldInactive?.(serial) ?? false;
+      this.options.ledger?.reset(serial, held);
       if (!(await world.reset(serial))) {
+        this.options.ledger?.withdraw(serial, held);
         this.resetsDeclined += 1;
         return;
-      }
-      if (held) {
-        this.resetsWhileHeldInactive += 1;
-        this.heldInactiveSerials.push(serial);
       }
     } else {
       await world.fault(serial, this.fault(kind));

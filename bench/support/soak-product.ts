@@ -31,6 +31,8 @@ export interface ProductOptions {
   rotationConcurrency: number;
   settleMs: number;
   pollSeconds: number;
+  /** Hears each `inactive` alert the watch sends, by device. */
+  onInactiveAlert?: (serial: string) => void;
 }
 
 /** Counts by key (result, error code, state, alert type). */
@@ -70,8 +72,10 @@ export class SoakProduct {
   private readonly abort = new AbortController();
   private readonly managed = new Map<string, { manager: CredentialManager; device: ManagedDevice }>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly onInactiveAlert: ((serial: string) => void) | undefined;
 
   constructor(options: ProductOptions) {
+    this.onInactiveAlert = options.onInactiveAlert;
     const { vault, devices } = options;
     for (const group of groups(devices)) {
       const managedDevices = group.map((d) => managedDevice(d, options.enrolmentPassword));
@@ -191,6 +195,7 @@ export class SoakProduct {
   private changed(change: DeviceChange): void {
     if (change.kind === 'transition') count(this.counters.transitions, `${change.from}->${change.to}`);
     if (change.alert) count(this.counters.alertsSent, change.alert);
+    if (change.alert === 'inactive') this.onInactiveAlert?.(change.serial);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

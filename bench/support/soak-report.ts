@@ -8,6 +8,7 @@
 import type { VaultRecord } from '../../lib/vault/credential-vault';
 import { trendOf, type MemorySample, type Trend } from './memory-trend';
 import type { ChaosKind } from './soak-chaos';
+import type { ResetLedger } from './soak-reset-ledger';
 import type { SoakOptions } from './soak-options';
 import type { ProductCounters, Tally } from './soak-product';
 import type { WorldDevice, WorldSnapshot } from './soak-world-protocol';
@@ -20,8 +21,8 @@ export interface SoakFigures {
   samples: readonly MemorySample[];
   injected: Readonly<Record<ChaosKind, number>>;
   resetsDeclined: number;
-  /** Devices reset while the product still held them for inactive from an earlier reset. */
-  resetsWhileHeldInactive: readonly string[];
+  /** Which resets were told to Home Assistant, device by device. */
+  resets: ResetLedger;
   product: ProductCounters;
   haDelivered: boolean;
   devices: readonly WorldDevice[];
@@ -89,25 +90,29 @@ export function soakReport(f: SoakFigures): SoakVerdict {
   const resets = f.injected.factoryReset;
   const deviceResets = sum(f.world.devices.map((d) => d.factoryResets));
   const inactiveReceived = f.world.haEvents.inactive ?? 0;
-  const held = f.resetsWhileHeldInactive;
+  const held = f.resets.heldSerials;
+  const untold = f.resets.untoldSerials();
+  const sent = f.product.alertsSent.inactive ?? 0;
   // A device reset again before its re-claim was verified is still in the same inactive episode:
-  // the product rightly holds it inactive throughout, and one episode gives one alert.
-  const episodes = resets - held.length;
+  // Home Assistant already shows it inactive, and one episode gives one alert.
+  const told = f.resets.told === resets && f.resets.alertsWithoutReset === 0 && inactiveReceived === sent;
   add('factory resets');
   add(
     `  injected: ${resets} (devices counted ${deviceResets}; ${f.resetsDeclined} picks skipped: device down or inactive)`,
   );
   add(
-    `  of them on a device still held inactive from an earlier reset (same episode, no new alert due): ${held.length}` +
-      (held.length > 0 ? ` (${held.join(', ')})` : ''),
+    `  told to HA: ${f.resets.told} of ${resets} (goal: all) ${told ? 'met' : 'MISSED'}; ` +
+      `${held.length} of them on a device already held inactive from an earlier reset (same episode, no new alert due)` +
+      (held.length > 0 ? `: ${held.join(', ')}` : ''),
   );
+  if (untold.length > 0) add(`  resets no inactive alert followed: ${untold.join(', ')}`);
   add(
-    `  inactive alerts: sent ${f.product.alertsSent.inactive ?? 0}, received by HA ${inactiveReceived} ` +
-      `(goal: = ${episodes} inactive episodes) ${inactiveReceived === episodes ? 'met' : 'MISSED'}`,
+    `  inactive alerts: sent ${sent}, received by HA ${inactiveReceived} (goal: = sent); ` +
+      `alerts that followed no reset of their device ${f.resets.alertsWithoutReset} (goal 0)`,
   );
   add(
     `  re-claims: completed ${f.product.reclaims.reclaimed ?? 0} at once, ownership_lost ${f.product.reclaims.ownership_lost ?? 0}; ` +
-      `reclaimed events received by HA ${f.world.haEvents.reclaimed ?? 0} of ${episodes} episodes (the rest settled by a later poll)`,
+      `reclaimed events received by HA ${f.world.haEvents.reclaimed ?? 0} (the rest settled by a later poll)`,
   );
   add(
     `  all HA events received: ${tally(f.world.haEvents)}; HA restarts ${f.world.haRestarts}, connections ${f.world.haConnections}`,
