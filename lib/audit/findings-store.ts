@@ -4,42 +4,29 @@
  * finding already reported is not reported again after a redeploy. Reports hold no secret (the
  * audit never copies one), only ids, severities, evidence and fixes.
  *
- * Writes are whole-file, atomic (temporary file, fsync, rename), one at a time; a failed write keeps
- * the memory in this process and is reported (at worst one repeated alert after a restart).
+ * Kept in a StateFile (whole-file atomic writes, one at a time); a failed write keeps the memory in
+ * this process and is reported (at worst one repeated alert after a restart).
  */
-import { mkdirSync } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { StateFile } from '../state-file';
 import { SEVERITIES, type AuditReport } from './finding';
 
 const FORMAT = 1;
 
 export class FindingsStore {
-  private writing: Promise<void> = Promise.resolve();
-
   private constructor(
-    private readonly file: string | null,
+    private readonly file: StateFile,
     private readonly reports: Map<string, AuditReport>,
-    private readonly onWriteError: (err: Error) => void,
   ) {}
 
   static inMemory(): FindingsStore {
-    return new FindingsStore(null, new Map(), () => undefined);
+    return new FindingsStore(new StateFile(null, () => undefined), new Map());
   }
 
   /** The store in `file`; a missing or unreadable file starts empty. */
   static async open(file: string, onWriteError: (err: Error) => void): Promise<FindingsStore> {
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onWriteError(err as Error);
-    }
-    return new FindingsStore(
-      file,
-      text === null ? new Map<string, AuditReport>() : parse(text),
-      onWriteError,
-    );
+    const stateFile = new StateFile(file, onWriteError);
+    const text = await stateFile.read();
+    return new FindingsStore(stateFile, text === null ? new Map<string, AuditReport>() : parse(text));
   }
 
   get(serial: string): AuditReport | null {
@@ -52,30 +39,12 @@ export class FindingsStore {
   }
 
   async flushed(): Promise<void> {
-    await this.writing;
+    await this.file.flushed();
   }
 
   private save(): void {
-    const file = this.file;
-    if (file === null) return;
-    const text = JSON.stringify({ format: FORMAT, reports: [...this.reports.values()] });
-    this.writing = this.writing
-      .then(() => writeAtomically(file, text))
-      .catch((err: unknown) => this.onWriteError(err instanceof Error ? err : new Error(String(err))));
+    this.file.write({ format: FORMAT, reports: [...this.reports.values()] });
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
 }
 
 /** Leniently: a report not shaped as expected is left out. */

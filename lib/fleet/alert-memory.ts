@@ -5,42 +5,33 @@
  * alarm state last alerted (`inactive`, `auth_failed`, …), cleared when the device is active
  * again. No secret is in it: serials, states and link ids only.
  *
- * Writes are whole-file, atomic (temporary file, fsync, rename) and one at a time. A failed write
- * keeps the memory in this process and is reported; the worst outcome of a lost write is one
- * repeated alert after a restart, never a missed one.
+ * Kept in a StateFile (whole-file atomic writes, one at a time). A failed write keeps the memory in
+ * this process and is reported; the worst outcome of a lost write is one repeated alert after a
+ * restart, never a missed one.
  */
-import { open, readFile, rename } from 'node:fs/promises';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DEVICE_STATES, type DeviceState } from '../device-vocabulary';
+import { StateFile } from '../state-file';
 
 const FORMAT = 1;
 
 type LinkMemory = Map<string, DeviceState>;
 
 export class AlertMemory {
-  private writing: Promise<void> = Promise.resolve();
-
   private constructor(
-    private readonly file: string | null,
+    private readonly file: StateFile,
     private readonly links: Map<string, LinkMemory>,
-    private readonly onWriteError: (err: Error) => void,
   ) {}
 
   /** A memory kept only in this process (the CLI without a vault, tests). */
   static inMemory(): AlertMemory {
-    return new AlertMemory(null, new Map(), () => undefined);
+    return new AlertMemory(new StateFile(null, () => undefined), new Map());
   }
 
   /** The memory in `file`; a missing or unreadable file starts empty (at worst, one alert again). */
   static async open(file: string, onWriteError: (err: Error) => void): Promise<AlertMemory> {
-    let text: string | null = null;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') onWriteError(err as Error);
-    }
-    return new AlertMemory(file, text === null ? new Map<string, LinkMemory>() : parse(text), onWriteError);
+    const stateFile = new StateFile(file, onWriteError);
+    const text = await stateFile.read();
+    return new AlertMemory(stateFile, text === null ? new Map<string, LinkMemory>() : parse(text));
   }
 
   /** The alarm state last alerted to `link` for `serial`, or null. */
@@ -62,33 +53,15 @@ export class AlertMemory {
 
   /** Resolves once every write started so far has ended. */
   async flushed(): Promise<void> {
-    await this.writing;
+    await this.file.flushed();
   }
 
   private save(): void {
-    const file = this.file;
-    if (file === null) return;
-    const text = JSON.stringify({
+    this.file.write({
       format: FORMAT,
       links: Object.fromEntries([...this.links].map(([link, m]) => [link, Object.fromEntries(m)])),
     });
-    this.writing = this.writing
-      .then(() => writeAtomically(file, text))
-      .catch((err: unknown) => this.onWriteError(err instanceof Error ? err : new Error(String(err))));
   }
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const temporary = `${file}.tmp`;
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temporary, file);
 }
 
 /** Reads the file leniently: anything not shaped as expected is left out. */
