@@ -28,6 +28,7 @@ import {
 import { isInStep, type Consumer } from '../../lib/consumers/consumer';
 import { FrigateConsumer } from '../../lib/consumers/frigate-consumer';
 import { Go2rtcConsumer } from '../../lib/consumers/go2rtc-consumer';
+import { HaIntegrationConsumer } from '../../lib/consumers/ha-integration-consumer';
 import { outOfDateParts } from '../../lib/rotation/consumer-updates';
 import { repinCertificate, type RepinOutcome } from '../../lib/rotation/repin-certificate';
 import { RotationScheduler } from '../../lib/rotation/rotation-scheduler';
@@ -41,8 +42,10 @@ import {
   getHikDevice,
   getHikFrigate,
   getHikGo2rtc,
+  getHikHomeAssistant,
   type DeviceConsumerRef,
   type HikDeviceSettings,
+  type HomeAssistantConsumerRef,
 } from '../shared/types';
 
 type SendFn = (msg: Record<string, unknown>) => void;
@@ -542,16 +545,21 @@ export = (RED: NodeAPI): void => {
     return devices;
   }
 
-  /** The holders a device lists (go2rtc, Frigate), from their config nodes. */
+  /** The holders a device lists (go2rtc, Frigate, Home Assistant entries), from their config nodes. */
   function consumersOf(node: Node, refs: HikDeviceSettings['consumers']): Consumer[] {
     return refs.flatMap((ref) => {
-      const consumer = ref.type === 'frigate' ? frigateConsumer(ref) : go2rtcConsumer(ref);
+      const consumer = consumerOf(node, ref);
       if (!consumer) {
         node.warn(RED._('hik-credentials.log.missingConsumer', { id: ref.config }));
         return [];
       }
       return [consumer];
     });
+  }
+
+  function consumerOf(node: Node, ref: DeviceConsumerRef): Consumer | null {
+    if (ref.type === 'homeassistant') return homeAssistantConsumer(node, ref);
+    return ref.type === 'frigate' ? frigateConsumer(ref) : go2rtcConsumer(ref);
   }
 
   function go2rtcConsumer(ref: DeviceConsumerRef): Consumer | null {
@@ -577,6 +585,27 @@ export = (RED: NodeAPI): void => {
       allowSelfSigned: !settings.verifyTls,
       restartAfterUpdate: settings.restartAfterUpdate,
       account: ref.account,
+    });
+  }
+
+  /**
+   * A Home Assistant entry over the `hik-homeassistant` node's own link: registered now so the
+   * link is connected when a rotation comes, looked up again at each update (the node may have
+   * been redeployed since).
+   */
+  function homeAssistantConsumer(node: Node, ref: HomeAssistantConsumerRef): Consumer | null {
+    const ha = getHikHomeAssistant(RED, ref.config);
+    if (!ha?.configEntryLink(node)) return null;
+    onClose(
+      node,
+      (removed) => getHikHomeAssistant(RED, ref.config)?.release(node, removed) ?? Promise.resolve(),
+    );
+    return new HaIntegrationConsumer({
+      key: ha.id,
+      domain: ref.domain,
+      entry: ref.entry,
+      account: ref.account,
+      link: () => getHikHomeAssistant(RED, ref.config)?.configEntryLink(node) ?? null,
     });
   }
 

@@ -21,6 +21,7 @@ import {
 type UnderConstruction = Node<HikHomeAssistantCredentials> & {
   acquire: HikHomeAssistantNode['acquire'];
   release: HikHomeAssistantNode['release'];
+  configEntryLink: HikHomeAssistantNode['configEntryLink'];
 };
 
 const CLOSE_TIMEOUT_MS = 3000;
@@ -84,6 +85,8 @@ export = (RED: NodeAPI): void => {
       readHomeAssistantSettings,
     );
     const users = new Map<string, Node>();
+    /** Holders of a camera password reached over config-entry flows: they share the link, not its status. */
+    const holders = new Set<string>();
     let link: HaLink | null = null;
 
     // An outage is logged once, with its first reason, however many retries it takes; the next
@@ -140,6 +143,17 @@ export = (RED: NodeAPI): void => {
       return link.alerts;
     };
 
+    this.configEntryLink = (holder) => {
+      const token = this.credentials.token ?? '';
+      if (!settings || token.trim() === '') return null;
+      holders.add(holder.id);
+      if (!link) {
+        link = createLink(settings, token);
+        link.start();
+      }
+      return link;
+    };
+
     const stopLink = async (): Promise<void> => {
       const stopping = link;
       link = null;
@@ -148,12 +162,14 @@ export = (RED: NodeAPI): void => {
 
     this.release = async (user, removed) => {
       users.delete(user.id);
+      holders.delete(user.id);
       // On a plain restart the user comes back: keep the link until this node closes.
-      if (removed && users.size === 0) await stopLink();
+      if (removed && users.size === 0 && holders.size === 0) await stopLink();
     };
 
     this.on('close', (_removed: boolean, done: () => void) => {
       users.clear();
+      holders.clear();
       void stopLink().finally(done);
     });
   }

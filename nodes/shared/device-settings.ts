@@ -5,6 +5,10 @@
  */
 import { isIP } from 'node:net';
 import {
+  HA_INTEGRATION_DOMAINS,
+  type HaIntegrationDomain,
+} from '../../lib/consumers/ha-integration-consumer';
+import {
   DEVICE_CONSUMER_TYPES,
   type DeviceConsumerRef,
   type DeviceConsumerType,
@@ -25,6 +29,8 @@ const HOSTNAME =
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const SERIAL = /^[\x21-\x7e]{1,64}$/;
+/** A Home Assistant entry id is 26 characters; a title is a short name. */
+const MAX_ENTRY_LENGTH = 200;
 
 export function isValidHost(value: unknown): value is string {
   return typeof value === 'string' && (isIP(value) !== 0 || HOSTNAME.test(value));
@@ -80,13 +86,23 @@ function readConsumers(value: unknown): DeviceConsumerRef[] | null {
   if (!Array.isArray(value)) return null;
   const refs: DeviceConsumerRef[] = [];
   for (const entry of value as unknown[]) {
-    if (typeof entry !== 'object' || entry === null) return null;
-    const { type, config, account } = entry as Record<string, unknown>;
-    if (!isConsumerType(type) || typeof config !== 'string' || config === '') return null;
-    if (account !== 'admin' && account !== 'streaming') return null;
-    refs.push(Object.freeze({ type, config, account }));
+    const ref = readConsumer(entry);
+    if (!ref) return null;
+    refs.push(Object.freeze(ref));
   }
   return refs;
+}
+
+function readConsumer(value: unknown): DeviceConsumerRef | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { type, config, account, domain, entry } = value as Record<string, unknown>;
+  if (typeof config !== 'string' || config === '') return null;
+  if (account !== 'admin' && account !== 'streaming') return null;
+  if (!isConsumerType(type)) return null;
+  if (type !== 'homeassistant') return { type, config, account };
+  if (!(HA_INTEGRATION_DOMAINS as readonly unknown[]).includes(domain)) return null;
+  if (typeof entry !== 'string' || entry.trim() === '' || entry.length > MAX_ENTRY_LENGTH) return null;
+  return { type, config, account, domain: domain as HaIntegrationDomain, entry: entry.trim() };
 }
 
 function isConsumerType(value: unknown): value is DeviceConsumerType {

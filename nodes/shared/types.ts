@@ -3,6 +3,7 @@
  * `hik-device` config node. Nothing here reads settings or credentials at module load.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { HaIntegrationDomain, HaIntegrationLink } from '../../lib/consumers/ha-integration-consumer';
 import type { HikGuardAlerts } from '../../lib/homeassistant/hik-guard-alerts';
 
 export type HikProtocol = 'https' | 'http';
@@ -46,16 +47,30 @@ export interface HikDeviceSettings {
 }
 
 /** The kinds of holder a `hik-device` can list, each with its own config node type. */
-export const DEVICE_CONSUMER_TYPES = ['go2rtc', 'frigate'] as const;
+export const DEVICE_CONSUMER_TYPES = ['go2rtc', 'frigate', 'homeassistant'] as const;
 export type DeviceConsumerType = (typeof DEVICE_CONSUMER_TYPES)[number];
 
 /** One holder of a device's password, as the `hik-device` dialog lists it. */
-export interface DeviceConsumerRef {
-  readonly type: DeviceConsumerType;
-  /** Id of the config node with its connection settings (`hik-go2rtc`, `hik-frigate`). */
+export type DeviceConsumerRef = ConfigConsumerRef | HomeAssistantConsumerRef;
+
+interface ConsumerRefBase {
+  /** Id of the config node with its connection settings (`hik-go2rtc`, `hik-frigate`, `hik-homeassistant`). */
   readonly config: string;
   /** The device account it logs in with: the rotated admin, or the streaming account. */
   readonly account: 'admin' | 'streaming';
+}
+
+/** A holder its config node says everything about (go2rtc, Frigate). */
+export interface ConfigConsumerRef extends ConsumerRefBase {
+  readonly type: Exclude<DeviceConsumerType, 'homeassistant'>;
+}
+
+/** A Home Assistant integration entry holding the password, reached over a `hik-homeassistant`. */
+export interface HomeAssistantConsumerRef extends ConsumerRefBase {
+  readonly type: 'homeassistant';
+  readonly domain: HaIntegrationDomain;
+  /** The config entry's id, or its title as Home Assistant shows it. */
+  readonly entry: string;
 }
 
 /** A running `hik-device` config node as flow nodes see it. */
@@ -105,6 +120,12 @@ export interface HikHomeAssistantNode extends Node<HikHomeAssistantCredentials> 
   acquire(user: Node): HikGuardAlerts | null;
   /** Call from the user's close handler; with `removed` the last user out closes the link. */
   release(user: Node, removed: boolean): Promise<void>;
+  /**
+   * Registers `holder` (without touching its status) and returns the shared link for config-entry
+   * flows, connecting it on the first user; null when the configuration is unusable. Release
+   * with `release`.
+   */
+  configEntryLink(holder: Node): HaIntegrationLink | null;
 }
 
 export const HIK_HOMEASSISTANT_TYPE = 'hik-homeassistant';
