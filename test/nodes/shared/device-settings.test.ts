@@ -29,6 +29,7 @@ describe('readDeviceSettings', () => {
     const consumers = [
       { type: 'go2rtc', config: 'g1', account: 'streaming' },
       { type: 'frigate', config: 'f1', account: 'admin' },
+      { type: 'homeassistant', config: 'ha1', domain: 'generic', entry: 'Garden', account: 'admin' },
     ];
     const result = readDeviceSettings({ ...good, consumers });
     assert.ok(result.ok);
@@ -61,6 +62,20 @@ describe('readDeviceSettings', () => {
       [{ consumers: [{ type: 'blueiris', config: 'g1', account: 'admin' }] }, 'consumers'],
       [{ consumers: [{ type: 'go2rtc', config: '', account: 'admin' }] }, 'consumers'],
       [{ consumers: [{ type: 'go2rtc', config: 'g1', account: 'root' }] }, 'consumers'],
+      [
+        {
+          consumers: [
+            { type: 'homeassistant', config: 'h', domain: 'hikvision', entry: 'x', account: 'admin' },
+          ],
+        },
+        'consumers',
+      ],
+      [
+        {
+          consumers: [{ type: 'homeassistant', config: 'h', domain: 'onvif', entry: ' ', account: 'admin' }],
+        },
+        'consumers',
+      ],
     ];
     for (const [change, problem] of cases) {
       assert.deepEqual(
