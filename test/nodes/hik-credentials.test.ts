@@ -126,6 +126,8 @@ describe('hik-credentials node', function () {
   afterEach(async () => {
     await helper.unload();
     (helper as unknown as { _settings: unknown })._settings = originalSettings;
+    // The fleet's alert memory and findings are written before the folder goes.
+    for (const runtimeFleet of await sharedFleets().all()) await runtimeFleet.settled();
     await sharedVaults().closeAll();
     await rm(userDir, { recursive: true, force: true });
     await sim.stop();

@@ -62,8 +62,10 @@ describe('hik-reset node', function () {
   });
   afterEach(async () => {
     await helper.unload();
-    for (const runtimeFleet of await sharedFleets().all())
+    for (const runtimeFleet of await sharedFleets().all()) {
       assert.equal(runtimeFleet.viewCount, 0, 'the node closed its view of the fleet');
+      await runtimeFleet.settled(); // its alert memory is written before the folder goes
+    }
     (helper as unknown as { _settings: unknown })._settings = originalSettings;
     await sharedVaults().closeAll();
     await fleet.stop();
