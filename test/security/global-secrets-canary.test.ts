@@ -189,6 +189,17 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
       sadp: { announceOnStart: false },
     });
     ha = await HaTestServer.start({ tokens: { [CANARY.haToken]: { isAdmin: true } } });
+    // A generic camera entry holding the camera's password (its old one is in every flow form HA
+    // serves); port 1: its stream test and worker never reach the camera, so the update is refused.
+    ha.core.configEntries.add({
+      domain: 'generic',
+      title: 'Porch',
+      options: {
+        stream_source: `rtsp://admin:${CANARY.camera}@${device(0).host!}:1/Streaming/Channels/101`,
+        username: 'admin',
+        password: CANARY.camera,
+      },
+    });
     // Frigate holds the camera's password in a camera input; its own directory, not scanned (it is
     // the outside world). Nothing listens on port 1: its ffmpeg never logs in to the camera.
     frigateDir = await mkdtemp(join(tmpdir(), 'hik-guard-canary-frigate-'));
@@ -489,6 +500,12 @@ describe('global secrets canary (real Node-RED, every scenario)', function () {
     assert.ok(labels.includes(`vault ${SERIALS.reclaimed} previous[0]`), 're-claimed with a fresh password');
     assert.ok(labels.includes(`vault ${SERIALS.revealed} previous[0]`), 'the revealing node rotated');
     assert.ok(frigate!.restarts >= 1, 'Frigate got the rotated camera password and was restarted');
+    assert.ok(
+      ha!.restLog.some(
+        (r) => r.method === 'POST' && r.path.startsWith('/api/config/config_entries/options/flow'),
+      ),
+      'the Home Assistant generic entry was driven through its options flow',
+    );
     const [input] = frigate!.savedConfig().cameras.porch?.ffmpeg.inputs ?? [];
     const saved = decodeURIComponent(new URL(input?.path ?? 'rtsp://x').password);
     assert.ok(

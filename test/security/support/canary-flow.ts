@@ -1,7 +1,7 @@
 /**
  * The one flow the global secrets canary test deploys: every hik guard node (hik-device,
- * hik-credentials, hik-discover, hik-reset, hik-homeassistant, hik-mqtt, hik-frigate as a holder
- * of the camera's password) wired to debug nodes, a Catch and a
+ * hik-credentials, hik-discover, hik-reset, hik-homeassistant, hik-mqtt, hik-frigate and a Home
+ * Assistant generic camera entry as holders of the camera's password) wired to debug nodes, a Catch and a
  * Status node, inject nodes the test presses, and two deliberate leaks that prove the capture
  * works: a hik-credentials node with "include new password" on (its own debug node) and a function
  * node that writes a non-secret marker to the log, its status, an error and a message.
@@ -143,7 +143,11 @@ function canaryNodes(input: CanaryFlowInput): FlowNode[] {
     { id: TAB, type: 'tab', label: 'secrets canary' },
     {
       ...deviceConfig(camera, true),
-      consumers: [{ type: 'frigate', config: 'frig', account: 'admin' }],
+      // The HA entry's flow forms carry the camera's old password as suggested values.
+      consumers: [
+        { type: 'frigate', config: 'frig', account: 'admin' },
+        { type: 'homeassistant', config: 'ha', domain: 'generic', entry: 'Porch', account: 'admin' },
+      ],
     },
     {
       id: 'frig',
