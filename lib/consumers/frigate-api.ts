@@ -3,11 +3,13 @@
  * (docs/protocol/consumers.md §5): `GET /api/config` to find the inputs whose path connects to the
  * camera (Frigate masks their credentials, so no password is read back), `PUT /api/config/set`
  * with query-string key paths (`cameras.<cam>.ffmpeg.inputs.<i>.path`) to save the new paths,
- * and `POST /api/restart`, without which Frigate 0.17 keeps using the old paths. On the internal
+ * and `POST /api/restart`, without which Frigate 0.17 keeps using the old paths. A config whose
+ * camera paths take a `{FRIGATE_*}` variable (seen in `GET /api/config/raw`; `/api/config` shows
+ * them substituted) is never written: saving would put the password in place of the variable. On the internal
  * port (5000) no login is needed; on the authenticated port (8971) the client logs in once with
  * `POST /api/login` (rate limited, so a refusal is never retried here) and sends the JWT as Bearer.
  */
-import { ConsumerRefusedError } from '../errors';
+import { ConsumerNotUpdatableError, ConsumerRefusedError } from '../errors';
 import { consumerRequest, refusalText, type ConsumerRequest, type ConsumerResponse } from './consumer-http';
 import { sourceMatchesHost, withCredential, type StreamCredential } from './stream-url';
 
@@ -30,6 +32,8 @@ export interface FrigateInputRef {
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** A `path:` (YAML) or `"path":` (JSON) entry whose value contains `{FRIGATE_…}`. */
+const VARIABLE_PATH = /["']?path["']?\s*:[^\n]*\{FRIGATE_[A-Za-z0-9_]+\}/;
 
 export class FrigateApi {
   private token: string | null = null;
@@ -66,6 +70,7 @@ export class FrigateApi {
   async updateInputsForHost(host: string, credential: StreamCredential): Promise<FrigateInputRef[]> {
     const refs = await this.inputsForHost(host);
     if (refs.length === 0) return [];
+    await this.refuseVariablePaths();
     const query = refs.map((ref): [string, string] => {
       const path = withCredential(ref.path, credential);
       if (path === null)
@@ -78,6 +83,21 @@ export class FrigateApi {
     const saved = (JSON.parse(response.text) as { success?: unknown }).success;
     if (saved !== true) throw this.refused('Frigate did not confirm the saved config');
     return refs;
+  }
+
+  /**
+   * Throws when a camera path in the config file takes a `{FRIGATE_*}` variable: which path holds
+   * which variable cannot be told apart in the substituted view, so any such path keeps hik guard
+   * from writing (the owner updates the variable). The raw text may hold passwords: only searched.
+   */
+  private async refuseVariablePaths(): Promise<void> {
+    const response = await this.call({ method: 'GET', path: '/api/config/raw' }, []);
+    if (VARIABLE_PATH.test(response.text)) {
+      throw new ConsumerNotUpdatableError(
+        this.options.consumerId,
+        'Frigate takes camera passwords from {FRIGATE_…} variables: hik guard leaves them alone; set the variable to the new password and restart Frigate',
+      );
+    }
   }
 
   /** Restarts Frigate so its ffmpeg processes use the saved paths (recording pauses meanwhile). */

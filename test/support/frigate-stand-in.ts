@@ -3,7 +3,10 @@
  * docs/protocol/consumers.md §5 — not from its code:
  * - the config holds `cameras.<cam>.ffmpeg.inputs[].path` (and `ffmpeg.retry_interval`, default
  *   10 s); it is persisted as JSON (valid YAML) in the config file;
- * - `GET /api/config` shows the config with camera credentials masked (`://*:*@`);
+ * - `{FRIGATE_*}` in a camera path is replaced from `environment` (Frigate: environment variables,
+ *   secret files or `environment_vars`) when the processes start and in what GET /api/config shows;
+ * - `GET /api/config` shows the config with camera credentials masked (`://*:*@`), variables
+ *   already substituted; `GET /api/config/raw` returns the file's text as it is (variables kept);
  * - `PUT /api/config/set` takes a JSON body `{config_data, requires_restart, update_topic}` (nested
  *   objects are merged key by key, a list replaces the list — best knowledge) or query-string key
  *   paths (`?cameras.front.ffmpeg.inputs.0.path=…`, numbers index lists); the result is validated,
@@ -45,6 +48,8 @@ export interface FrigateStandInOptions {
   authUser?: { user: string; password: string };
   /** Failed /api/login attempts allowed per minute before 429. Default 5. */
   loginRateLimitPerMinute?: number;
+  /** Values of `{FRIGATE_*}` variables used in camera paths. */
+  environment?: Record<string, string>;
 }
 
 export interface FfmpegTally {
@@ -183,9 +188,15 @@ export class FrigateStandIn {
       const retryMs = this.options.retryIntervalMs ?? seconds * 1000;
       this.processes.set(
         name,
-        camera.ffmpeg.inputs.map((input) => new FfmpegProcess(input.path, host, retryMs)),
+        camera.ffmpeg.inputs.map((input) => new FfmpegProcess(this.substitute(input.path), host, retryMs)),
       );
     }
+  }
+
+  /** `{FRIGATE_*}` replaced from the environment; an unknown variable stays as written. */
+  private substitute(text: string): string {
+    const environment = this.options.environment ?? {};
+    return text.replace(/\{(FRIGATE_[A-Z0-9_]+)\}/g, (whole, name: string) => environment[name] ?? whole);
   }
 
   private stopProcesses(): void {
@@ -227,7 +238,13 @@ export class FrigateStandIn {
     if (requireAuth && !this.validToken(req)) return json(401, { message: 'Authentication required' });
     switch (route) {
       case 'GET /api/config':
-        return json(200, maskedConfig(this.savedConfig()));
+        return json(
+          200,
+          maskedConfig(JSON.parse(this.substitute(JSON.stringify(this.savedConfig()))) as FrigateConfig),
+        );
+      case 'GET /api/config/raw':
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end(readFileSync(this.options.configFile, 'utf8'));
       case 'PUT /api/config/set':
         return this.configSet(url, body, json);
       case 'POST /api/restart':

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FrigateApi } from '../../../lib/consumers/frigate-api';
-import { ConsumerRefusedError } from '../../../lib/errors';
+import { ConsumerNotUpdatableError, ConsumerRefusedError } from '../../../lib/errors';
 import { SimDevice } from '../../../sim';
 import { FrigateStandIn, type FrigateStandInOptions } from '../../support/frigate-stand-in';
 
@@ -107,6 +107,31 @@ describe('Frigate API client against the Frigate stand-in', () => {
     );
     assert.ok(frigate.totalTally().refused - refusedBefore <= 2, 'at most the retries in flight');
     assert.equal(camera.counters.failedLoginsByIp.get(FRIGATE_HOST), frigate.totalTally().refused);
+  });
+
+  it('never writes a config whose camera path takes its password from a {FRIGATE_*} variable', async () => {
+    const variablePath = camera.streamUrl(OLD)!.replace(OLD.password, '{FRIGATE_RTSP_PASSWORD}');
+    const frigate = await startFrigate({
+      environment: { FRIGATE_RTSP_PASSWORD: OLD.password },
+      config: { cameras: { front: { ffmpeg: { inputs: [{ path: variablePath, roles: ['record'] }] } } } },
+    });
+    await waitFor('the input streaming with the variable', () =>
+      frigate.processesOf('front').every((p) => p.streaming),
+    );
+    const api = new FrigateApi({ baseUrl: frigate.internalUrl, consumerId: 'frigate:test' });
+    assert.equal((await api.inputsForHost(CAMERA_HOST)).length, 1, 'the substituted path names the camera');
+    await assert.rejects(api.updateInputsForHost(CAMERA_HOST, NEW), (err: unknown) => {
+      assert.ok(err instanceof ConsumerNotUpdatableError);
+      assert.match(err.message, /FRIGATE_/);
+      assert.ok(!err.message.includes(OLD.password) && !err.message.includes(NEW.password));
+      return true;
+    });
+    assert.equal(
+      frigate.savedConfig().cameras.front?.ffmpeg.inputs[0]?.path,
+      variablePath,
+      'left as written',
+    );
+    assert.ok(!frigate.requests.includes('PUT /api/config/set'));
   });
 
   it('takes a nested config_data body too: objects merged, the given list replaced', async () => {
