@@ -14,7 +14,7 @@
  * - It answers with a result, never throws: refused (the consumer said no, or cannot be changed
  *   by machine) and unreachable (try again later) carry a typed error without any secret.
  */
-import type { ConsumerRefusedError, ConsumerUnreachableError, HikErrorCode } from '../errors';
+import { ConsumerRefusedError, ConsumerUnreachableError, HikError, type HikErrorCode } from '../errors';
 
 /** Which kind of software holds the password; the editor, the sidebar and HA show it. */
 export const CONSUMER_KINDS = [
@@ -136,4 +136,26 @@ export interface ConsumerReport {
 /** Whether the consumer now holds the password in force, entirely. */
 export function isInStep(report: Pick<ConsumerReport, 'status' | 'outOfDate'>): boolean {
   return report.status === 'updated' && report.outOfDate.length === 0;
+}
+
+/**
+ * The result of an update that threw: a refusal or an outage as it was typed, anything else an
+ * outage (tried again later) named by its code; `outOfDate` says what is still behind.
+ */
+export function failedUpdate(
+  consumer: Pick<Consumer, 'id' | 'label'>,
+  err: unknown,
+  outOfDate: readonly string[] = [],
+): ConsumerUpdateResult {
+  if (err instanceof ConsumerRefusedError) return { status: 'refused', error: err, outOfDate };
+  if (err instanceof ConsumerUnreachableError) return { status: 'unreachable', error: err, outOfDate };
+  const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
+  const error = new ConsumerUnreachableError(
+    consumer.id,
+    `${consumer.label} could not be updated (${code})`,
+    {
+      cause: err,
+    },
+  );
+  return { status: 'unreachable', error, outOfDate };
 }

@@ -5,13 +5,13 @@
  * §5), so the restart is part of the update only when the user opted in (it interrupts recording
  * for up to a minute); without it the cameras are reported out of date until Frigate restarts.
  */
-import { ConsumerRefusedError, ConsumerUnreachableError, HikError } from '../errors';
-import type {
-  Consumer,
-  ConsumerAccount,
-  ConsumerCredential,
-  ConsumerUpdateContext,
-  ConsumerUpdateResult,
+import {
+  failedUpdate,
+  type Consumer,
+  type ConsumerAccount,
+  type ConsumerCredential,
+  type ConsumerUpdateContext,
+  type ConsumerUpdateResult,
 } from './consumer';
 import { FrigateApi, type FrigateInputRef } from './frigate-api';
 
@@ -65,14 +65,7 @@ export class FrigateConsumer implements Consumer {
       return { status: 'updated', outOfDate: [] };
     } catch (err) {
       // Saved but not restarted: those cameras still run on the old password.
-      const outOfDate = this.untilRestart(saved);
-      if (err instanceof ConsumerRefusedError) return { status: 'refused', error: err, outOfDate };
-      if (err instanceof ConsumerUnreachableError) return { status: 'unreachable', error: err, outOfDate };
-      const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
-      const error = new ConsumerUnreachableError(this.id, `${this.label} could not be updated (${code})`, {
-        cause: err,
-      });
-      return { status: 'unreachable', error, outOfDate };
+      return failedUpdate(this, err, this.untilRestart(saved));
     }
   }
 

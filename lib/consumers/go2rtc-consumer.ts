@@ -4,13 +4,13 @@
  * credential (go2rtc-api.ts: PATCH for running producers, PUT to replace and persist). A stream
  * whose password comes from a variable cannot be changed by machine and is reported as such.
  */
-import { ConsumerRefusedError, ConsumerUnreachableError, HikError } from '../errors';
-import type {
-  Consumer,
-  ConsumerAccount,
-  ConsumerCredential,
-  ConsumerUpdateContext,
-  ConsumerUpdateResult,
+import {
+  failedUpdate,
+  type Consumer,
+  type ConsumerAccount,
+  type ConsumerCredential,
+  type ConsumerUpdateContext,
+  type ConsumerUpdateResult,
 } from './consumer';
 import { Go2rtcApi } from './go2rtc-api';
 
@@ -51,14 +51,7 @@ export class Go2rtcConsumer implements Consumer {
       await this.api.updateStreamsForHost(context.device.host, credential);
       return { status: 'updated', outOfDate: [] };
     } catch (err) {
-      if (err instanceof ConsumerRefusedError) return { status: 'refused', error: err, outOfDate: [] };
-      if (err instanceof ConsumerUnreachableError)
-        return { status: 'unreachable', error: err, outOfDate: [] };
-      const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
-      const error = new ConsumerUnreachableError(this.id, `${this.label} could not be updated (${code})`, {
-        cause: err,
-      });
-      return { status: 'unreachable', error, outOfDate: [] };
+      return failedUpdate(this, err);
     }
   }
 }

@@ -16,7 +16,6 @@ import {
   ConsumerRefusedError,
   ConsumerUnreachableError,
   HaRequestRejectedError,
-  HikError,
 } from '../errors';
 import {
   formInput,
@@ -25,13 +24,14 @@ import {
   type HaFlowForm,
 } from '../homeassistant/config-entry-flows';
 import type { HaConnectionStatus } from '../homeassistant/ha-connection';
-import type {
-  Consumer,
-  ConsumerAccount,
-  ConsumerCredential,
-  ConsumerKind,
-  ConsumerUpdateContext,
-  ConsumerUpdateResult,
+import {
+  failedUpdate,
+  type Consumer,
+  type ConsumerAccount,
+  type ConsumerCredential,
+  type ConsumerKind,
+  type ConsumerUpdateContext,
+  type ConsumerUpdateResult,
 } from './consumer';
 import { sourceHasUserinfo, sourceMatchesHost, withCredential } from './stream-url';
 
@@ -182,8 +182,6 @@ export class HaIntegrationConsumer implements Consumer {
   }
 
   private failure(err: unknown): ConsumerUpdateResult {
-    if (err instanceof ConsumerRefusedError) return { status: 'refused', error: err, outOfDate: [] };
-    if (err instanceof ConsumerUnreachableError) return { status: 'unreachable', error: err, outOfDate: [] };
     if (err instanceof HaRequestRejectedError && (err.httpStatus === 401 || err.httpStatus === 403)) {
       const error = new ConsumerNotUpdatableError(
         this.id,
@@ -192,11 +190,7 @@ export class HaIntegrationConsumer implements Consumer {
       );
       return { status: 'refused', error, outOfDate: [] };
     }
-    const code = HikError.isHikError(err) ? err.code : 'HIK_ERR';
-    const error = new ConsumerUnreachableError(this.id, `${this.label} could not be updated (${code})`, {
-      cause: err,
-    });
-    return { status: 'unreachable', error, outOfDate: [] };
+    return failedUpdate(this, err);
   }
 }
 
