@@ -10,7 +10,12 @@
  * HA log in to the camera, so a step is submitted once and a refused one is aborted, not retried.
  */
 import type { MessageBase } from 'home-assistant-js-websocket';
-import { ConsumerNotUpdatableError, ConsumerRefusedError, HaRequestRejectedError } from '../errors';
+import {
+  ConsumerNotUpdatableError,
+  ConsumerRefusedError,
+  ConsumerUnreachableError,
+  HaRequestRejectedError,
+} from '../errors';
 import type { HaRestClient } from './ha-rest-client';
 
 /** What the entry listing shows (never data or options). */
@@ -58,6 +63,17 @@ export interface HaConfigEntryFlowsOptions {
 const BASE = '/api/config/config_entries';
 /** generic's options flow has two steps (init, confirm_still); more means something unexpected. */
 const MAX_STEPS = 4;
+/**
+ * Form errors that say HA could not reach the camera while checking the new settings (generic's
+ * stream test, the ISAPI integrations' login), not that it refused them: an outage, tried again.
+ * Names from the integrations' strings (docs/protocol/consumers.md).
+ */
+const UNREACHED_FORM_ERRORS: ReadonlySet<string> = new Set([
+  'cannot_connect',
+  'stream_no_route_to_host',
+  'stream_io_error',
+  'timeout',
+]);
 
 export class HaConfigEntryFlows {
   constructor(private readonly options: HaConfigEntryFlowsOptions) {}
@@ -169,12 +185,17 @@ export class HaConfigEntryFlows {
       if (result.type === 'create_entry' && successReason === null) return;
       if (result.type !== 'form' || flowId === null)
         throw this.refused('Home Assistant answered the flow unexpectedly');
-      const errors = (result.errors ?? {}) as Record<string, unknown>;
-      if (step > 0 && Object.keys(errors).length > 0) {
+      const errors = Object.values((result.errors ?? {}) as Record<string, unknown>).map(String);
+      if (step > 0 && errors.length > 0) {
         await this.options.rest.requestJson('DELETE', `${base}/${encodeURIComponent(flowId)}`);
-        throw this.refused(
-          `Home Assistant refused the new settings (${Object.values(errors).map(String).join(', ')})`,
-        );
+        const said = errors.join(', ');
+        if (errors.every((error) => UNREACHED_FORM_ERRORS.has(error))) {
+          throw new ConsumerUnreachableError(
+            this.options.consumerId,
+            `Home Assistant could not reach the camera to check the new settings (${said})`,
+          );
+        }
+        throw this.refused(`Home Assistant refused the new settings (${said})`);
       }
       const form: HaFlowForm = { stepId: String(result.step_id), fields: fieldsOf(result.data_schema) };
       reply = await this.options.rest.requestJson(

@@ -10,6 +10,7 @@
  * failed login it may spend. A consumer only ever gets the password the vault says is (about to
  * be) current, never an older one.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   inUpdateOrder,
   isInStep,
@@ -37,6 +38,13 @@ export function adminConsumers(consumers: readonly Consumer[]): Consumer[] {
 }
 
 /**
+ * An update that met an outage (a blip at the consumer, the device busy while the consumer checked
+ * the new password) is tried once more after this pause: the device already holds the password,
+ * so a consumer left behind may spend failed logins until the stale-consumer retry minutes later.
+ */
+const RETRY_UNREACHABLE_AFTER_MS = 1_000;
+
+/**
  * Gives `password` to `due` consumers at once (started in update order) and notes each one that
  * took it in the vault as holding the `pending` or the `current` password. Never throws.
  */
@@ -49,7 +57,9 @@ export async function updateConsumers(
   const context = { device: options.device, signal: options.signal };
   return Promise.all(
     inUpdateOrder(due).map(async (consumer) => {
-      const result = await settled(consumer, () => consumer.update(credential, context));
+      let result = await settled(consumer, () => consumer.update(credential, context));
+      if (result.status === 'unreachable' && (await pause(RETRY_UNREACHABLE_AFTER_MS, options.signal)))
+        result = await settled(consumer, () => consumer.update(credential, context));
       const report = reportOf(consumer, result);
       if (isInStep(report)) await options.vault.noteConsumerUpdated(options.serial, consumer.id, holds);
       return report;
@@ -102,6 +112,16 @@ export async function refreshHeld(options: ConsumerPhaseOptions): Promise<Consum
   if (due.length === 0) return [];
   const credential = { username: record.username, password: record.password };
   return confirmConsumers(options, await updateConsumers(options, due, credential, 'current'));
+}
+
+/** Waits `ms` unless aborted first; true when the wait ran its course. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  try {
+    await delay(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Runs a consumer's update or confirm; a consumer that throws (it should not) counts as refused. */

@@ -110,6 +110,23 @@ describe('Home Assistant integration entries as consumers of the camera password
     assert.ok(!message.includes(OLD) && !message.includes(NEW));
   });
 
+  it('reports a generic entry whose stream HA could not reach as unreachable, the flow aborted and the entry untouched', async () => {
+    const id = server.core.configEntries.add({
+      domain: 'generic',
+      title: 'Garden',
+      // Nothing listens there: HA's stream test of the new settings cannot connect.
+      options: { stream_source: `rtsp://admin:${OLD}@${CAMERA_HOST}:9/x`, username: 'admin', password: OLD },
+    });
+    const result = await update(consumer('generic', 'Garden'));
+    assert.equal(result.status, 'unreachable');
+    const { code, message } = errorOf(result);
+    assert.equal(code, 'HIK_ERR_CONSUMER_UNREACHABLE');
+    assert.match(message, /could not reach the camera/);
+    assert.ok(!message.includes(OLD) && !message.includes(NEW));
+    assert.equal(server.core.configEntries.inspect(id).options.password, OLD);
+    assert.equal(server.core.configEntries.openFlowCount(), 0, 'no flow left open');
+  });
+
   it('reconfigures hikvision_next by entry id with one submit', async () => {
     const id = deviceEntry('hikvision_next');
     await waitFor('streaming', () => (server.core.configEntries.consumerOf(id)?.tally.ok ?? 0) >= 1);

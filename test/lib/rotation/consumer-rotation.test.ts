@@ -15,7 +15,7 @@ describe('rotation of a camera held by an NVR, go2rtc and a Home Assistant gener
     for (const hostPrefix of ['127.0.0.7', '127.0.0.8']) {
       const run = await runConsumerRotation({ hostPrefix });
       assert.equal(run.outcome.result, 'rotated', String(run.outcome.error));
-      assert.equal(run.outcome.reason, null);
+      assert.equal(run.outcome.reason, null, JSON.stringify(run.outcome.consumers));
       assert.ok(run.inStep, 'camera, recorder channel, go2rtc and HA hold the vault’s password');
       assert.equal(run.locks, 0);
       for (const [consumer, ms] of Object.entries(run.heldAfterMs)) {

@@ -13,7 +13,7 @@ import type {
   ConsumerKind,
   ConsumerUpdateResult,
 } from '../../../lib/consumers/consumer';
-import { ConsumerRefusedError } from '../../../lib/errors';
+import { ConsumerRefusedError, ConsumerUnreachableError } from '../../../lib/errors';
 import { refreshStaleConsumers } from '../../../lib/rotation/consumer-updates';
 import { DeviceLocks } from '../../../lib/rotation/device-locks';
 import { rotateDevice } from '../../../lib/rotation/rotate-device';
@@ -28,6 +28,8 @@ class RecordingConsumer implements Consumer {
   readonly label: string;
   readonly given: { password: string; at: number }[] = [];
   refusing = false;
+  /** How many of the next updates meet an outage. */
+  unreachableTries = 0;
 
   constructor(
     readonly kind: ConsumerKind,
@@ -41,6 +43,11 @@ class RecordingConsumer implements Consumer {
   update(credential: ConsumerCredential): Promise<ConsumerUpdateResult> {
     this.started.push(this.kind);
     this.given.push({ password: credential.password, at: Date.now() });
+    if (this.unreachableTries > 0) {
+      this.unreachableTries -= 1;
+      const error = new ConsumerUnreachableError(this.id, `${this.label} did not answer`);
+      return Promise.resolve({ status: 'unreachable', error, outOfDate: [] });
+    }
     if (this.refusing) {
       const error = new ConsumerRefusedError(this.id, `${this.label} said no`);
       return Promise.resolve({ status: 'refused', error, outOfDate: [] });
@@ -152,6 +159,41 @@ describe('consumers of a rotated password', function () {
     assert.equal(nvr.state.channelById(channel.id)?.password, camera.state.admin.password);
   });
 
+  it('a recorder busy for a moment is updated by the second try a second later, nothing left stale', async () => {
+    const camera = await fx.enrolledDevice({}, { host: '127.0.0.35' });
+    const nvr = await fx.enrolledDevice({ deviceType: 'NVR' }, { host: '127.0.0.36' });
+    const channel = nvr.addChannel({
+      ipAddress: '127.0.0.35',
+      managePortNo: camera.port ?? 0,
+      userName: 'admin',
+      password: ADMIN_PASSWORD,
+    });
+    nvr.faults.inject({ kind: 'busy', method: 'PUT', path: /InputProxy\/channels\/\d+$/, times: 1 });
+    const outcome = await rotateDevice(fx.options(camera, { consumers: [fx.recorderConsumer(nvr)] }));
+    assert.equal(outcome.result, 'rotated', String(outcome.error));
+    assert.equal(outcome.reason, null);
+    assert.equal(outcome.consumers[0]?.status, 'updated');
+    assert.equal(nvr.state.channelById(channel.id)?.password, camera.state.admin.password);
+    assert.deepEqual(fx.vault.get(camera.serialNumber)?.staleConsumers, []);
+  });
+
+  it('a consumer unreachable twice is left stale; both tries carried the new password only', async () => {
+    const camera = await fx.enrolledDevice();
+    const go2rtc = new RecordingConsumer('go2rtc');
+    go2rtc.unreachableTries = 2;
+    const outcome = await rotateDevice(fx.options(camera, { consumers: [go2rtc] }));
+    assert.equal(outcome.result, 'rotated', String(outcome.error));
+    assert.equal(outcome.reason, 'HIK_ERR_CONSUMER_UNREACHABLE');
+    assert.deepEqual(fx.vault.get(camera.serialNumber)?.staleConsumers, [go2rtc.id]);
+    const [first, second] = go2rtc.given;
+    assert.equal(go2rtc.given.length, 2);
+    assert.ok(first && second && second.at - first.at >= 900, 'the second try waited about a second');
+    assert.deepEqual(
+      go2rtc.given.map((g) => g.password),
+      [camera.state.admin.password, camera.state.admin.password],
+    );
+  });
+
   it('a busy recorder that missed the update is brought to the current password by the retry', async () => {
     const camera = await fx.enrolledDevice({}, { host: '127.0.0.33' });
     const nvr = await fx.enrolledDevice({ deviceType: 'NVR' }, { host: '127.0.0.34' });
@@ -161,7 +203,8 @@ describe('consumers of a rotated password', function () {
       userName: 'admin',
       password: ADMIN_PASSWORD,
     });
-    nvr.faults.inject({ kind: 'busy', method: 'PUT', path: /InputProxy\/channels\/\d+$/, times: 1 });
+    // Busy for the update and for its second try a second later.
+    nvr.faults.inject({ kind: 'busy', method: 'PUT', path: /InputProxy\/channels\/\d+$/, times: 2 });
     const recorder = fx.recorderConsumer(nvr);
     const outcome = await rotateDevice(fx.options(camera, { consumers: [recorder] }));
     assert.equal(outcome.result, 'rotated', String(outcome.error));

@@ -159,6 +159,11 @@ export class ConfigEntries {
     return () => this.flowListeners.delete(listener);
   }
 
+  /** Flows of any kind and source still open (for tests: a client left none behind). */
+  openFlowCount(): number {
+    return this.flows.size;
+  }
+
   /** WS config_entries/flow/progress: flows whose source is not user or reconfigure. */
   progress(): object[] {
     return [...this.flows.values()]
