@@ -5,10 +5,12 @@
  *   idle <targets-file>             holds one idle TCP connection to each device's HTTP port
  *                                   (reconnecting if one is closed) and nothing else
  *   loop <targets-file> <interval>  every interval, what the watch puts on the wire and nothing
- *                                   more: the SADP inquiry 3 times to each device (replies
- *                                   received and counted, not read) and one
- *                                   GET /SDK/activateStatus per device, 16 at a time, each on a
- *                                   fresh connection (answers read, not parsed)
+ *                                   more: the SADP inquiry 3 times to each device in the first
+ *                                   round and to a rolling tenth of them in each later one, as the
+ *                                   watch does once its devices answer polls (replies received
+ *                                   and counted, not read), and one GET /SDK/activateStatus per
+ *                                   device, 16 at a time, each on a fresh connection (answers
+ *                                   read, not parsed)
  *
  * `<targets-file>`: one `host port` per line (the device's address and HTTP port). Prints `ready`
  * once set up, then one `round <replies> <answers>` line per loop round (or `reconnects <n>` per
@@ -29,6 +31,8 @@ const SADP_PORT = 37020;
 const SENDS = 3;
 const WINDOW_MS = 1500;
 const CONCURRENCY = 16;
+/** As lib/fleet/sadp-target-schedule.ts: each answering device asked by SADP every 10 rounds. */
+const RECHECK_ROUNDS = 10;
 
 function readTargets(file: string): Target[] {
   return readFileSync(file, 'utf8')
@@ -89,15 +93,19 @@ async function loop(targets: readonly Target[], intervalMs: number): Promise<voi
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   let replies = 0;
   socket.on('message', () => (replies += 1));
+  let rounds = 0;
   const round = async (): Promise<void> => {
     replies = 0;
+    const turn = rounds % RECHECK_ROUNDS;
+    const asked = rounds === 0 ? targets : targets.filter((_, index) => index % RECHECK_ROUNDS === turn);
+    rounds += 1;
     const step = Math.floor(WINDOW_MS / (SENDS + 1));
     for (let i = 0; i < SENDS; i++) {
       setTimeout(() => {
         const probe = Buffer.from(
           `<?xml version="1.0" encoding="utf-8"?><Probe><Uuid>${randomUUID().toUpperCase()}</Uuid><Types>inquiry</Types></Probe>`,
         );
-        for (const target of targets) socket.send(probe, SADP_PORT, target.host);
+        for (const target of asked) socket.send(probe, SADP_PORT, target.host);
       }, i * step);
     }
     const queue = [...targets];

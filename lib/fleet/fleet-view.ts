@@ -91,6 +91,11 @@ export class FleetView {
     return this.fleet.pollNow();
   }
 
+  /** Hosts where a device (of any view) answered its last poll. */
+  hostsAnsweringPolls(): Set<string> {
+    return this.fleet.monitor.hostsAnsweringPolls();
+  }
+
   settled(): Promise<void> {
     return this.fleet.settled();
   }

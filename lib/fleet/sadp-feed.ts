@@ -2,13 +2,15 @@
  * SADP for a fleet view: a discovery service (passive listener for the Hellos a device sends when
  * it boots, and scans of our own when asked) whose sightings go to the view, and so through the
  * fleet's sighting gate. A missed SADP reply never makes a device offline: only unanswered polls
- * say that, so `gone` is ignored; unchanged replies are signs of life too.
+ * say that, so `gone` is ignored; unchanged replies are signs of life too. Interval scans of
+ * targets skip most devices that answer their polls (lib/fleet/sadp-target-schedule.ts).
  */
 import { DiscoveryService } from '../sadp/discovery-service';
 import type { SadpInterface } from '../sadp/sadp-interfaces';
 import type { SadpTarget } from '../sadp/sadp-scanner';
 import type { SadpSocketSet } from '../sadp/sadp-socket-set';
 import type { FleetView } from './fleet-view';
+import { SadpTargetSchedule } from './sadp-target-schedule';
 
 export interface SadpFeedOptions {
   interfaces: readonly SadpInterface[];
@@ -31,6 +33,7 @@ export class SadpFeed {
     private readonly view: FleetView,
     options: SadpFeedOptions,
   ) {
+    const schedule = new SadpTargetSchedule();
     this.discovery = new DiscoveryService({
       interfaces: options.interfaces,
       targets: options.targets ?? [],
@@ -49,6 +52,7 @@ export class SadpFeed {
       onScanned: (devices) => {
         for (const device of devices) view.observeSadp(device, 'probeMatch');
       },
+      targetsToScan: (targets) => schedule.due(targets, view.hostsAnsweringPolls()),
       onError: options.onError,
     });
   }

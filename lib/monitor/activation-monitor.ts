@@ -80,6 +80,8 @@ interface Entry {
   machine: DeviceActivationState;
   /** A poll address set from configuration is not replaced by what SADP reports. */
   pinnedPoll: boolean;
+  /** Whether the last poll was answered (by the device, whatever it said). */
+  pollAnswered: boolean;
 }
 
 export class ActivationMonitor {
@@ -132,6 +134,14 @@ export class ActivationMonitor {
     });
   }
 
+  /** Hosts where a device answered its last poll: SADP has nothing to find out there each round. */
+  hostsAnsweringPolls(): Set<string> {
+    const hosts = new Set<string>();
+    for (const { info, pollAnswered } of this.entries.values())
+      if (pollAnswered && info.poll) hosts.add(info.poll.host);
+    return hosts;
+  }
+
   /** The poll address that configuration (or a verified move) set, which SADP does not replace. */
   pinnedPoll(serial: string): PollAddress | null {
     const entry = this.entries.get(serial);
@@ -157,8 +167,10 @@ export class ActivationMonitor {
       const lock = lockOf(result);
       if (lock) this.signal(entry, { kind: 'locked', code: codeText, unlockInSeconds: lock.seconds });
       else this.signal(entry, { kind: 'pollFailed', code: codeText });
+      entry.pollAnswered = false;
       return;
     }
+    entry.pollAnswered = true;
     entry.info.lastSeen = this.now().toISOString();
     this.signal(entry, { kind: 'poll', activated: result });
   }
@@ -253,7 +265,7 @@ export class ActivationMonitor {
         poll: null,
         unconfirmed: false,
       };
-      entry = { info, machine, pinnedPoll: false };
+      entry = { info, machine, pinnedPoll: false, pollAnswered: false };
       this.entries.set(serial, entry);
     }
     return entry;

@@ -33,6 +33,8 @@ export interface DiscoveryServiceOptions {
   onError: (err: SadpSocketError | Error) => void;
   /** After every interval scan, with the whole device list. */
   onScanned?: (devices: SadpDevice[]) => void;
+  /** Which of the targets an interval scan asks (default: all); a scan asked for asks all. */
+  targetsToScan?: (targets: readonly SadpTarget[]) => readonly SadpTarget[];
 }
 
 export interface ScanOutcome {
@@ -97,19 +99,20 @@ export class DiscoveryService {
   }
 
   /**
-   * One scan, its events returned to the caller. A call while a scan runs waits for that one and
-   * gets its device list but no events: those went to whoever started it.
+   * One scan (of `targets`, default all), its events returned to the caller. A call while a scan
+   * runs waits for that one and gets its device list but no events: those went to whoever
+   * started it.
    */
-  async scan(): Promise<ScanOutcome> {
+  async scan(targets: readonly SadpTarget[] = this.options.targets ?? []): Promise<ScanOutcome> {
     if (this.running) return { devices: (await this.running).devices, events: [] };
-    this.running = this.runScan().finally(() => {
+    this.running = this.runScan(targets).finally(() => {
       this.running = null;
     });
     return this.running;
   }
 
-  private async runScan(): Promise<ScanOutcome> {
-    const result = await this.scanner.scan();
+  private async runScan(targets: readonly SadpTarget[]): Promise<ScanOutcome> {
+    const result = await this.scanner.scan(targets);
     const events = this.stopped ? [] : this.fleet.scanned(result.devices);
     return { devices: this.fleet.devices(), events, stats: result.stats };
   }
@@ -121,7 +124,8 @@ export class DiscoveryService {
   }
 
   private scanInBackground(): void {
-    this.scan().then(
+    const targets = this.options.targets ?? [];
+    this.scan(this.options.targetsToScan?.(targets) ?? targets).then(
       (outcome) => {
         this.report(outcome.events, 'scan');
         if (outcome.stats && !this.stopped) this.options.onScanned?.(outcome.devices);

@@ -102,10 +102,15 @@ export class SadpScanner {
     this.sockets = options.sockets;
   }
 
-  /** One scan; a call while a scan runs joins it. */
-  scan(): Promise<SadpScanResult> {
+  /**
+   * One scan; a call while a scan runs joins it. `targets` asks only those of the configured
+   * targets (the group too, when multicast); none and no multicast sends nothing at all.
+   */
+  scan(targets: readonly SadpTarget[] = this.targets): Promise<SadpScanResult> {
     if (this.closed) return Promise.reject(new InvalidArgumentError('scanner is closed'));
-    this.running ??= this.runScan().finally(() => {
+    if (targets.length === 0 && !this.multicast)
+      return Promise.resolve({ devices: [], stats: emptyStats(false) });
+    this.running ??= this.runScan(targets).finally(() => {
       this.running = null;
     });
     return this.running;
@@ -124,12 +129,12 @@ export class SadpScanner {
     await Promise.all(leases.map((l) => l.release()));
   }
 
-  private async runScan(): Promise<SadpScanResult> {
+  private async runScan(targets: readonly SadpTarget[]): Promise<SadpScanResult> {
     this.opening ??= this.open();
     await this.opening;
     const routes = this.routes ?? new Map<string, Route>();
     const stats = emptyStats(this.group !== null);
-    const destinations = await this.destinations(routes, stats);
+    const destinations = await this.destinations(targets, routes, stats);
     const found = new Map<string, SadpDevice>();
     const uuids = new Set<string>();
     const repeats = new RepeatFilter();
@@ -215,14 +220,18 @@ export class SadpScanner {
   }
 
   /** Where this round's inquiries go; a target outside every interface uses the any-address socket. */
-  private async destinations(routes: Map<string, Route>, stats: SadpScanStats): Promise<Destination[]> {
+  private async destinations(
+    targets: readonly SadpTarget[],
+    routes: Map<string, Route>,
+    stats: SadpScanStats,
+  ): Promise<Destination[]> {
     const out: Destination[] = [];
     if (this.multicast) {
       for (const route of routes.values()) {
         if (route.iface) out.push({ lease: route.lease, address: SADP_GROUP, port: this.port, group: true });
       }
     }
-    for (const target of this.targets) {
+    for (const target of targets) {
       let address: string;
       try {
         address = (await lookup(target.host, { family: 4 })).address;

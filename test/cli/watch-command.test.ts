@@ -120,6 +120,46 @@ describe('hik-guard watch', function () {
     assert.equal(other.counters.requests, 0);
   });
 
+  it('with --target asks by SADP every round only where the poll failed; an answering device about once in ten', async function () {
+    this.timeout(40_000);
+    running = startCli([
+      'watch',
+      '--target',
+      camera.host!,
+      '--target',
+      other.host!,
+      '--interface',
+      LOOPBACK_SPEC,
+      '--interval',
+      '1',
+      '--json',
+    ]);
+    await running.line('the camera found', isTo(CAMERA, 'active'));
+    await running.line('the other found', isTo(OTHER, 'active'));
+    const [cameraSadp, otherSadp] = [fleet.sadpResponders[0]!, fleet.sadpResponders[1]!];
+    // The camera's HTTP stops answering (the connection dropped on every request); SADP still does.
+    camera.faults.inject({ kind: 'dropConnection', path: '/SDK/activateStatus', times: 'always' });
+    // Once the other device answered polls in rounds after the fault, only the camera is due.
+    const deadline0 = Date.now() + 8_000;
+    while (other.counters.requests < 3) {
+      if (Date.now() > deadline0) throw new Error('the other device was not polled');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const [cameraBefore, otherBefore] = [cameraSadp.counters.inquiries, otherSadp.counters.inquiries];
+    // Three more rounds at the camera: three inquiries a scan (lib/sadp/sadp-scanner.ts).
+    const deadline = Date.now() + 15_000;
+    while (cameraSadp.counters.inquiries - cameraBefore < 9) {
+      if (Date.now() > deadline) throw new Error('the camera was not asked every round');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const otherAsked = otherSadp.counters.inquiries - otherBefore;
+    assert.ok(otherAsked <= 3, `the answering device was asked ${otherAsked} times in three rounds`);
+    const result = await running.stop();
+    running = null;
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(camera.counters.authenticatedRequests + other.counters.authenticatedRequests, 0);
+  });
+
   it('with --vault flags a known device that a stranger activated after a reset', async () => {
     const vaultFile = join(dir, 'vault.json');
     const vault = await CredentialVault.open(vaultFile, KEY);
