@@ -49,8 +49,9 @@ export class SadpFeed {
         for (const device of seen.values())
           view.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch');
       },
-      onScanned: (devices) => {
-        for (const device of devices) view.observeSadp(device, 'probeMatch');
+      // Only what replied: the service's list still holds devices that stopped answering.
+      onScanned: (_, answered) => {
+        for (const device of answered) view.observeSadp(device, 'probeMatch');
       },
       targetsToScan: (targets) => schedule.due(targets, view.hostsAnsweringPolls()),
       onError: options.onError,
@@ -63,8 +64,8 @@ export class SadpFeed {
 
   /** One scan now. */
   async scanNow(): Promise<void> {
-    const { devices } = await this.discovery.scan();
-    for (const device of devices) this.view.observeSadp(device, 'probeMatch');
+    const { answered } = await this.discovery.scan();
+    for (const device of answered) this.view.observeSadp(device, 'probeMatch');
   }
 
   stop(): Promise<void> {

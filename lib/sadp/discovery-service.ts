@@ -31,14 +31,17 @@ export interface DiscoveryServiceOptions {
   onEvents: (events: FleetEvent[], cause: EventCause, sighting?: SadpSighting) => void;
   /** A periodic scan or the listener failed; the service keeps going. */
   onError: (err: SadpSocketError | Error) => void;
-  /** After every interval scan, with the whole device list. */
-  onScanned?: (devices: SadpDevice[]) => void;
+  /** After every interval scan, with the whole device list and those that replied to it. */
+  onScanned?: (devices: SadpDevice[], answered: SadpDevice[]) => void;
   /** Which of the targets an interval scan asks (default: all); a scan asked for asks all. */
   targetsToScan?: (targets: readonly SadpTarget[]) => readonly SadpTarget[];
 }
 
 export interface ScanOutcome {
+  /** Every device the service knows (seen within `goneAfterMs`). */
   devices: SadpDevice[];
+  /** The devices that replied to this scan: a device in `devices` only may be gone by now. */
+  answered: SadpDevice[];
   events: FleetEvent[];
   /** Present for the caller that started the scan. */
   stats?: SadpScanStats;
@@ -104,7 +107,10 @@ export class DiscoveryService {
    * started it.
    */
   async scan(targets: readonly SadpTarget[] = this.options.targets ?? []): Promise<ScanOutcome> {
-    if (this.running) return { devices: (await this.running).devices, events: [] };
+    if (this.running) {
+      const { devices, answered } = await this.running;
+      return { devices, answered, events: [] };
+    }
     this.running = this.runScan(targets).finally(() => {
       this.running = null;
     });
@@ -114,7 +120,7 @@ export class DiscoveryService {
   private async runScan(targets: readonly SadpTarget[]): Promise<ScanOutcome> {
     const result = await this.scanner.scan(targets);
     const events = this.stopped ? [] : this.fleet.scanned(result.devices);
-    return { devices: this.fleet.devices(), events, stats: result.stats };
+    return { devices: this.fleet.devices(), answered: result.devices, events, stats: result.stats };
   }
 
   async stop(): Promise<void> {
@@ -128,7 +134,7 @@ export class DiscoveryService {
     this.scan(this.options.targetsToScan?.(targets) ?? targets).then(
       (outcome) => {
         this.report(outcome.events, 'scan');
-        if (outcome.stats && !this.stopped) this.options.onScanned?.(outcome.devices);
+        if (outcome.stats && !this.stopped) this.options.onScanned?.(outcome.devices, outcome.answered);
       },
       (err: unknown) => {
         if (!this.stopped) this.options.onError(err instanceof Error ? err : new Error(String(err)));

@@ -160,6 +160,29 @@ describe('hik-guard watch', function () {
     assert.equal(camera.counters.authenticatedRequests + other.counters.authenticatedRequests, 0);
   });
 
+  it('with --target reports a device that stopped answering as offline after three failed polls, not when SADP forgets it', async function () {
+    this.timeout(30_000);
+    running = startCli([
+      'watch',
+      '--target',
+      camera.host!,
+      '--interface',
+      LOOPBACK_SPEC,
+      '--interval',
+      '1',
+      '--json',
+    ]);
+    await running.line('the camera found', isTo(CAMERA, 'active'));
+    await fleet.sadpResponders[0]?.stop();
+    await camera.close();
+    // The SADP service remembers a device for 45 s; that memory is no sign of life.
+    const offline = parse(await running.line('offline', isTo(CAMERA, 'offline'), 10_000));
+    assert.equal(offline.evidence.failedPolls, 3);
+    const result = await running.stop();
+    running = null;
+    assert.equal(result.code, 0, result.stderr);
+  });
+
   it('with --vault flags a known device that a stranger activated after a reset', async () => {
     const vaultFile = join(dir, 'vault.json');
     const vault = await CredentialVault.open(vaultFile, KEY);
