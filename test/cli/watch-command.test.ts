@@ -28,6 +28,17 @@ interface Line {
 }
 
 const parse = (line: string): Line => JSON.parse(line) as Line;
+/** `watch` of these devices' addresses only, polled every second, JSON lines. */
+const watchTargets = (...devices: SimDevice[]): RunningCli =>
+  startCli([
+    'watch',
+    ...devices.flatMap((device) => ['--target', device.host!]),
+    '--interface',
+    LOOPBACK_SPEC,
+    '--interval',
+    '1',
+    '--json',
+  ]);
 const isTo = (serial: string, to: string) => (line: string) => {
   const l = parse(line);
   return l.serial === serial && l.kind === 'transition' && l.to === to;
@@ -94,16 +105,7 @@ describe('hik-guard watch', function () {
   });
 
   it('with --target asks only that address, then polls activateStatus on the port SADP reported', async () => {
-    running = startCli([
-      'watch',
-      '--target',
-      camera.host!,
-      '--interface',
-      LOOPBACK_SPEC,
-      '--interval',
-      '1',
-      '--json',
-    ]);
+    running = watchTargets(camera);
     await running.line('the camera found', isTo(CAMERA, 'active'));
     // From here on only the poll can see the reset: the camera no longer answers SADP.
     await fleet.sadpResponders[0]?.stop();
@@ -122,18 +124,7 @@ describe('hik-guard watch', function () {
 
   it('with --target asks by SADP every round only where the poll failed; an answering device about once in ten', async function () {
     this.timeout(40_000);
-    running = startCli([
-      'watch',
-      '--target',
-      camera.host!,
-      '--target',
-      other.host!,
-      '--interface',
-      LOOPBACK_SPEC,
-      '--interval',
-      '1',
-      '--json',
-    ]);
+    running = watchTargets(camera, other);
     await running.line('the camera found', isTo(CAMERA, 'active'));
     await running.line('the other found', isTo(OTHER, 'active'));
     const [cameraSadp, otherSadp] = [fleet.sadpResponders[0]!, fleet.sadpResponders[1]!];
@@ -162,16 +153,7 @@ describe('hik-guard watch', function () {
 
   it('with --target reports a device that stopped answering as offline after three failed polls, not when SADP forgets it', async function () {
     this.timeout(30_000);
-    running = startCli([
-      'watch',
-      '--target',
-      camera.host!,
-      '--interface',
-      LOOPBACK_SPEC,
-      '--interval',
-      '1',
-      '--json',
-    ]);
+    running = watchTargets(camera);
     await running.line('the camera found', isTo(CAMERA, 'active'));
     await fleet.sadpResponders[0]?.stop();
     await camera.close();

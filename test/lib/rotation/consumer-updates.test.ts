@@ -62,6 +62,23 @@ describe('consumers of a rotated password', function () {
   beforeEach(() => fx.open());
   afterEach(() => fx.stop());
 
+  /** An enrolled camera at `cameraHost` recorded by an enrolled NVR at `nvrHost` (one channel). */
+  async function recordedCamera(
+    cameraHost: string,
+    nvrHost: string,
+    nvrOptions: { channelLoginEveryMs?: number } = {},
+  ) {
+    const camera = await fx.enrolledDevice({}, { host: cameraHost });
+    const nvr = await fx.enrolledDevice({ deviceType: 'NVR', ...nvrOptions }, { host: nvrHost });
+    const channel = nvr.addChannel({
+      ipAddress: cameraHost,
+      managePortNo: camera.port ?? 0,
+      userName: 'admin',
+      password: ADMIN_PASSWORD,
+    });
+    return { camera, nvr, channel };
+  }
+
   it('are updated the moment the device took the password, before the settle, fastest retriers first', async () => {
     const camera = await fx.enrolledDevice({ requireLoginPassword: true });
     const started: string[] = [];
@@ -136,16 +153,8 @@ describe('consumers of a rotated password', function () {
   });
 
   it('a recorder that logs in every second causes no failed login at the camera', async () => {
-    const camera = await fx.enrolledDevice({}, { host: '127.0.0.31' });
-    const nvr = await fx.enrolledDevice(
-      { deviceType: 'NVR', channelLoginEveryMs: 1_000 },
-      { host: '127.0.0.32' },
-    );
-    const channel = nvr.addChannel({
-      ipAddress: '127.0.0.31',
-      managePortNo: camera.port ?? 0,
-      userName: 'admin',
-      password: ADMIN_PASSWORD,
+    const { camera, nvr, channel } = await recordedCamera('127.0.0.31', '127.0.0.32', {
+      channelLoginEveryMs: 1_000,
     });
     await loginRounds(nvr, channel.id, 1);
     const outcome = await rotateDevice(
@@ -160,14 +169,7 @@ describe('consumers of a rotated password', function () {
   });
 
   it('a recorder busy for a moment is updated by the second try a second later, nothing left stale', async () => {
-    const camera = await fx.enrolledDevice({}, { host: '127.0.0.35' });
-    const nvr = await fx.enrolledDevice({ deviceType: 'NVR' }, { host: '127.0.0.36' });
-    const channel = nvr.addChannel({
-      ipAddress: '127.0.0.35',
-      managePortNo: camera.port ?? 0,
-      userName: 'admin',
-      password: ADMIN_PASSWORD,
-    });
+    const { camera, nvr, channel } = await recordedCamera('127.0.0.35', '127.0.0.36');
     nvr.faults.inject({ kind: 'busy', method: 'PUT', path: /InputProxy\/channels\/\d+$/, times: 1 });
     const outcome = await rotateDevice(fx.options(camera, { consumers: [fx.recorderConsumer(nvr)] }));
     assert.equal(outcome.result, 'rotated', String(outcome.error));
@@ -195,14 +197,7 @@ describe('consumers of a rotated password', function () {
   });
 
   it('a busy recorder that missed the update is brought to the current password by the retry', async () => {
-    const camera = await fx.enrolledDevice({}, { host: '127.0.0.33' });
-    const nvr = await fx.enrolledDevice({ deviceType: 'NVR' }, { host: '127.0.0.34' });
-    const channel = nvr.addChannel({
-      ipAddress: '127.0.0.33',
-      managePortNo: camera.port ?? 0,
-      userName: 'admin',
-      password: ADMIN_PASSWORD,
-    });
+    const { camera, nvr, channel } = await recordedCamera('127.0.0.33', '127.0.0.34');
     // Busy for the update and for its second try a second later.
     nvr.faults.inject({ kind: 'busy', method: 'PUT', path: /InputProxy\/channels\/\d+$/, times: 2 });
     const recorder = fx.recorderConsumer(nvr);
