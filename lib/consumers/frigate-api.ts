@@ -3,7 +3,8 @@
  * (docs/protocol/consumers.md §5): `GET /api/config` to find the inputs whose path connects to the
  * camera (Frigate masks their credentials, so no password is read back), `PUT /api/config/set`
  * with query-string key paths (`cameras.<cam>.ffmpeg.inputs.<i>.path`) to save the new paths,
- * and `POST /api/restart`, without which Frigate 0.17 keeps using the old paths. A config whose
+ * and `POST /api/restart`, without which Frigate 0.17 keeps using the old paths (`GET /api/stats`
+ * says since when it runs: `service.uptime`). A config whose
  * camera paths take a `{FRIGATE_*}` variable (seen in `GET /api/config/raw`; `/api/config` shows
  * them substituted) is never written: saving would put the password in place of the variable. On the internal
  * port (5000) no login is needed; on the authenticated port (8971) the client logs in once with
@@ -97,6 +98,20 @@ export class FrigateApi {
         this.options.consumerId,
         'Frigate takes camera passwords from {FRIGATE_…} variables: hik guard leaves them alone; set the variable to the new password and restart Frigate',
       );
+    }
+  }
+
+  /**
+   * When Frigate last (re)started, from `GET /api/stats` (`service.uptime`, seconds), or null
+   * when it does not say.
+   */
+  async startedAt(): Promise<number | null> {
+    const response = await this.call({ method: 'GET', path: '/api/stats' }, []);
+    try {
+      const uptime = (JSON.parse(response.text) as { service?: { uptime?: unknown } }).service?.uptime;
+      return typeof uptime === 'number' && Number.isFinite(uptime) ? Date.now() - uptime * 1000 : null;
+    } catch {
+      return null;
     }
   }
 

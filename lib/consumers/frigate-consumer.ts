@@ -3,8 +3,10 @@
  * camera's address gets the new credential in Frigate's saved config (frigate-api.ts). Frigate 0.17
  * keeps running its ffmpeg processes on the old paths until it restarts (docs/protocol/consumers.md
  * §5), so the restart is part of the update only when the user opted in (it interrupts recording
- * for up to a minute); without it the cameras are reported out of date until Frigate restarts.
+ * for up to a minute); without it the cameras are reported out of date until Frigate restarts,
+ * and the retries that follow only ask Frigate whether it has (its uptime), writing nothing.
  */
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   failedUpdate,
   type Consumer,
@@ -30,6 +32,12 @@ export interface FrigateConsumerOptions {
   readonly timeoutMs?: number | undefined;
 }
 
+interface SavedAwaitingRestart {
+  readonly digest: string;
+  readonly savedAt: number;
+  readonly saved: readonly FrigateInputRef[];
+}
+
 export class FrigateConsumer implements Consumer {
   readonly kind = 'frigate';
   readonly id: string;
@@ -37,6 +45,9 @@ export class FrigateConsumer implements Consumer {
   readonly account: ConsumerAccount;
   private readonly api: FrigateApi;
   private readonly restartAfterUpdate: boolean;
+  /** Per device address: a password saved without a restart, so a retry does not save it again. */
+  private readonly awaitingRestart = new Map<string, SavedAwaitingRestart>();
+  private readonly digestKey = randomBytes(32);
 
   constructor(options: FrigateConsumerOptions) {
     this.id = `frigate:${options.key}`;
@@ -56,17 +67,44 @@ export class FrigateConsumer implements Consumer {
     credential: ConsumerCredential,
     context: ConsumerUpdateContext,
   ): Promise<ConsumerUpdateResult> {
+    const host = context.device.host;
+    const digest = this.digestOf(credential);
+    const waiting = this.awaitingRestart.get(host);
     let saved: FrigateInputRef[] = [];
     try {
-      saved = await this.api.updateInputsForHost(context.device.host, credential);
+      if (waiting?.digest === digest) return await this.restartedSince(host, waiting);
+      saved = await this.api.updateInputsForHost(host, credential);
       if (saved.length === 0) return { status: 'updated', outOfDate: [] };
-      if (!this.restartAfterUpdate) return { status: 'updated', outOfDate: this.untilRestart(saved) };
+      if (!this.restartAfterUpdate) {
+        this.awaitingRestart.set(host, { digest, savedAt: Date.now(), saved });
+        return { status: 'updated', outOfDate: this.untilRestart(saved) };
+      }
       await this.api.restart();
+      this.awaitingRestart.delete(host);
       return { status: 'updated', outOfDate: [] };
     } catch (err) {
       // Saved but not restarted: those cameras still run on the old password.
       return failedUpdate(this, err, this.untilRestart(saved));
     }
+  }
+
+  /**
+   * A retry of a password already saved: nothing is written again; in step once Frigate has
+   * restarted since the save (by its owner), still out of date until then.
+   */
+  private async restartedSince(host: string, waiting: SavedAwaitingRestart): Promise<ConsumerUpdateResult> {
+    const startedAt = await this.api.startedAt();
+    if (startedAt === null || startedAt <= waiting.savedAt)
+      return { status: 'updated', outOfDate: this.untilRestart(waiting.saved) };
+    this.awaitingRestart.delete(host);
+    return { status: 'updated', outOfDate: [] };
+  }
+
+  /** Tells passwords apart without keeping them (a key of this process only). */
+  private digestOf(credential: ConsumerCredential): string {
+    return createHmac('sha256', this.digestKey)
+      .update(`${credential.username}\0${credential.password}`)
+      .digest('hex');
   }
 
   /** One entry per Frigate camera that has the new password saved but not in use yet. */

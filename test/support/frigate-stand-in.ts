@@ -13,6 +13,8 @@
  *   an invalid one rolled back with 400; success says "restart to apply";
  * - `POST /api/restart` answers at once; after `restartDelayMs` the "ffmpeg" processes start again
  *   with the saved config. Until then they keep the path they started with;
+ * - `GET /api/stats` says among much else `service.uptime`, seconds since Frigate (re)started
+ *   (what the Frigate Home Assistant integration shows as its uptime sensor);
  * - every camera input is an "ffmpeg" process logging in to the camera over RTSP from Frigate's
  *   address, retrying every `retry_interval` after a failure or a dropped session;
  * - the internal port (5000 style) needs no auth and acts as admin; the authenticated port (8971
@@ -120,6 +122,7 @@ export class FrigateStandIn {
   private readonly jwtKey = randomBytes(32);
   private failedLogins: number[] = [];
   private restartTimer: NodeJS.Timeout | null = null;
+  private startedAt = Date.now();
   private internal: http.Server | null = null;
   private authenticated: http.Server | null = null;
 
@@ -180,7 +183,13 @@ export class FrigateStandIn {
     await Promise.all(closing);
   }
 
+  /** The owner restarts Frigate (its UI, or the container): the saved config takes effect. */
+  restartByOwner(): void {
+    this.scheduleRestart();
+  }
+
   private startProcesses(): void {
+    this.startedAt = Date.now();
     const config = this.savedConfig();
     const host = this.options.host ?? '127.0.0.1';
     for (const [name, camera] of Object.entries(config.cameras)) {
@@ -247,6 +256,11 @@ export class FrigateStandIn {
         return void res.end(readFileSync(this.options.configFile, 'utf8'));
       case 'PUT /api/config/set':
         return this.configSet(url, body, json);
+      case 'GET /api/stats':
+        return json(200, {
+          cameras: {},
+          service: { uptime: (Date.now() - this.startedAt) / 1000, version: '0.17.2-stand-in' },
+        });
       case 'POST /api/restart':
         this.scheduleRestart();
         return json(200, { success: true, message: 'Restarting (this can take up to one minute)...' });

@@ -121,6 +121,38 @@ describe('Frigate consumer against the Frigate stand-in', () => {
     assert.equal(frigate.processesOf('front')[0]?.path, camera.streamUrl(OLD), 'still the old path running');
   });
 
+  it('without restart: a retry writes nothing again, and the cameras are in step once the owner restarted Frigate', async () => {
+    const frigate = await startFrigate();
+    rotateCamera();
+    const consumer = new FrigateConsumer({
+      key: 'n1',
+      baseUrl: frigate.internalUrl,
+      restartAfterUpdate: false,
+    });
+    const outOfDate = { status: 'updated', outOfDate: ['Frigate camera front (until Frigate restarts)'] };
+    assert.deepEqual(await consumer.update(NEW, { device: DEVICE }), outOfDate);
+    const writes = () => frigate.requests.filter((r) => r === 'PUT /api/config/set').length;
+    assert.equal(writes(), 1);
+
+    assert.deepEqual(await consumer.update(NEW, { device: DEVICE }), outOfDate, 'not restarted yet');
+    assert.equal(writes(), 1, 'the retry asked, it did not save again');
+    assert.ok(frigate.requests.includes('GET /api/stats'));
+
+    frigate.restartByOwner();
+    const deadline = Date.now() + 5_000;
+    while (frigate.restarts === 0) {
+      if (Date.now() > deadline) throw new Error('Frigate did not restart');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    assert.deepEqual(await consumer.update(NEW, { device: DEVICE }), { status: 'updated', outOfDate: [] });
+    assert.equal(writes(), 1);
+    assert.equal(frigate.restarts, 1, 'hik guard never restarted it');
+
+    const newer = { username: NEW.username, password: 'Newer-Pass-3' };
+    await consumer.update(newer, { device: DEVICE });
+    assert.equal(writes(), 2, 'another password is saved');
+  });
+
   it('changes nothing and does not restart when no Frigate camera connects to the device', async () => {
     const frigate = await startFrigate();
     const consumer = new FrigateConsumer({
