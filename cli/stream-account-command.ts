@@ -112,7 +112,9 @@ export async function runStreamAccountCommand(argv: string[], io: CliIo): Promis
     } catch (err) {
       return fail(io, options, err);
     }
-    if (options.json) writeLine(io.stdout, JSON.stringify(outcome));
+    // The CLI knows no holders (they are configured in Node-RED), so there are no consumers to show.
+    const { serial, result, username, userId } = outcome;
+    if (options.json) writeLine(io.stdout, JSON.stringify({ serial, result, username, userId }));
     else writeLine(io.stdout, `${outcome.serial}  ${outcome.result}  ${outcome.username ?? ''}`.trimEnd());
     return EXIT.ok;
   } finally {

@@ -17,6 +17,7 @@
  * dropped; otherwise it sets the pending password again (the administrator may, without knowing
  * the old one, so no password is ever guessed) with the rights, verifies and commits.
  */
+import type { Consumer, ConsumerReport } from '../consumers/consumer';
 import {
   AccountMissingError,
   AccountNameTakenError,
@@ -37,6 +38,12 @@ import { addUser, putUserPermission, STREAMING_RIGHTS } from '../isapi/endpoints
 import { DeviceConnection, type ConnectionOptions, type DeviceAddress } from '../rotation/device-connection';
 import { defaultDeviceLocks, type DeviceLocks } from '../rotation/device-locks';
 import { generatePassword, type PasswordPolicyOptions } from '../rotation/password-policy';
+import {
+  confirmConsumers,
+  refreshHeld,
+  updateConsumers,
+  type ConsumerPhaseOptions,
+} from '../rotation/consumer-updates';
 import { reconcileHeld } from '../rotation/reconcile-device';
 import { runStep, type RotationListener, type RotationStep } from '../rotation/rotation-steps';
 import type { AccountRecord, CredentialVault, VaultRecord } from '../vault/credential-vault';
@@ -59,6 +66,11 @@ export interface StreamingAccountOptions extends ConnectionOptions {
   /** Step events (account `streaming`); a returned promise holds the step, as for rotations. */
   onEvent?: RotationListener | undefined;
   locks?: DeviceLocks | undefined;
+  /**
+   * The device's consumers; those of the streaming account get its new password the moment the
+   * device took it, write-ahead like the admin's (the vault lists them with the pending password).
+   */
+  consumers?: readonly Consumer[] | undefined;
 }
 
 export type StreamingAccountResult =
@@ -69,6 +81,8 @@ export interface StreamingAccountOutcome {
   result: StreamingAccountResult;
   username: string | null;
   userId: number | null;
+  /** What the account's consumers made of a new password (empty when none was handed out). */
+  consumers: ConsumerReport[];
 }
 
 /** What a stream consumer is given: the account's user name and current password. */
@@ -140,6 +154,7 @@ export async function reconcileAccountHeld(
       result: 'nothing_pending',
       username: account?.username ?? null,
       userId: account?.userId ?? null,
+      consumers: [],
     };
   }
   const pending = account.pending;
@@ -159,6 +174,7 @@ export async function reconcileAccountHeld(
           result: 'dropped',
           username: account.username,
           userId: null,
+          consumers: [],
         };
       }
       if (account.password === null && pending.requestSentAt === null) {
@@ -174,11 +190,15 @@ export async function reconcileAccountHeld(
       await putUserPermission(connection.client, user.id, { userType: 'viewer', remote: STREAMING_RIGHTS });
       await checkUser(connection.client, { username: user.userName, password: pending.password });
       await vault.commitAccountPending(serial, STREAMING_ACCOUNT, { userId: user.id });
+      // Consumers the interrupted change did not reach are stale now: bring them to it at once.
+      const consumers =
+        (options.consumers ?? []).length === 0 ? [] : await refreshHeld(consumerPhase(options));
       return {
         serial,
         result: 'reconciled',
         username: user.userName,
         userId: user.id,
+        consumers,
       };
     }),
   );
@@ -200,8 +220,9 @@ async function create(
   const password = await step(options, 'generate', () =>
     Promise.resolve(newPassword(options, username, limits)),
   );
+  const due = streamingConsumers(options);
   await step(options, 'persist_pending', () =>
-    vault.writeAccountPending(serial, STREAMING_ACCOUNT, { username, password }),
+    vault.writeAccountPending(serial, STREAMING_ACCOUNT, { username, password, consumers: ids(due) }),
   );
   let userId: number;
   try {
@@ -222,8 +243,10 @@ async function create(
   } catch (err) {
     return settle(options, err);
   }
+  // Only now may the consumers log in with it: the user exists, with its rights, and works.
+  const reports = await handOut(options, due, { username, password });
   await step(options, 'commit', () => vault.commitAccountPending(serial, STREAMING_ACCOUNT, { userId }));
-  return { serial, result: 'created', username, userId };
+  return { serial, result: 'created', username, userId, consumers: await confirmed(options, reports) };
 }
 
 async function rotate(
@@ -242,8 +265,13 @@ async function rotate(
   const password = await step(options, 'generate', () =>
     Promise.resolve(newPassword(options, account.username, limits)),
   );
+  const due = streamingConsumers(options);
   await step(options, 'persist_pending', () =>
-    vault.writeAccountPending(serial, STREAMING_ACCOUNT, { username: account.username, password }),
+    vault.writeAccountPending(serial, STREAMING_ACCOUNT, {
+      username: account.username,
+      password,
+      consumers: ids(due),
+    }),
   );
   try {
     await step(options, 'apply', async () => {
@@ -257,6 +285,8 @@ async function rotate(
   } catch (err) {
     return refusedOrSettle(options, err);
   }
+  // The device holds the new password: every second a consumer keeps the old one may cost a login.
+  const reports = await handOut(options, due, { username: user.userName, password });
   try {
     await step(options, 'verify', () => checkUser(connection.client, { username: user.userName, password }));
   } catch (err) {
@@ -265,7 +295,57 @@ async function rotate(
   await step(options, 'commit', () =>
     vault.commitAccountPending(serial, STREAMING_ACCOUNT, { userId: user.id }),
   );
-  return { serial, result: 'rotated', username: user.userName, userId: user.id };
+  return {
+    serial,
+    result: 'rotated',
+    username: user.userName,
+    userId: user.id,
+    consumers: await confirmed(options, reports),
+  };
+}
+
+/** The consumers that log in with the streaming account. */
+function streamingConsumers(options: StreamingAccountOptions): Consumer[] {
+  return (options.consumers ?? []).filter((c) => c.account === STREAMING_ACCOUNT);
+}
+
+function ids(consumers: readonly Consumer[]): string[] {
+  return consumers.map((c) => c.id);
+}
+
+/** Gives the account's pending password to its consumers; the vault notes who took it. */
+async function handOut(
+  options: StreamingAccountOptions,
+  due: readonly Consumer[],
+  credential: StreamingCredential,
+): Promise<ConsumerReport[]> {
+  if (due.length === 0) return [];
+  return step(options, 'update_consumers', () =>
+    updateConsumers(consumerPhase(options), due, credential, { pendingOf: STREAMING_ACCOUNT }),
+  );
+}
+
+/** After the commit: the consumers that can tell whether they work (recorder channels) are asked. */
+async function confirmed(
+  options: StreamingAccountOptions,
+  reports: readonly ConsumerReport[],
+): Promise<ConsumerReport[]> {
+  if (reports.length === 0) return [];
+  return step(options, 'confirm_consumers', () => confirmConsumers(consumerPhase(options), reports));
+}
+
+function consumerPhase(options: StreamingAccountOptions): ConsumerPhaseOptions {
+  const record = options.vault.get(options.serial);
+  return {
+    vault: options.vault,
+    serial: options.serial,
+    consumers: options.consumers ?? [],
+    device: {
+      serial: options.serial,
+      host: options.address?.host ?? record?.host ?? '',
+      port: options.address?.port ?? record?.port ?? undefined,
+    },
+  };
 }
 
 /** The device said no: nothing changed, the pending password goes. Anything else: reconcile. */
@@ -358,5 +438,5 @@ function outcome(
   result: StreamingAccountResult,
   account: AccountRecord,
 ): StreamingAccountOutcome {
-  return { serial, result, username: account.username, userId: account.userId };
+  return { serial, result, username: account.username, userId: account.userId, consumers: [] };
 }

@@ -111,6 +111,14 @@ export interface Consumer {
   confirm?(context: ConsumerUpdateContext): Promise<ConsumerUpdateResult>;
 }
 
+/**
+ * A consumer's id: its settings' own for the admin account (as earlier vaults recorded it), with
+ * the account appended for another, so one holder listed for both accounts is tracked twice.
+ */
+export function consumerIdFor(base: string, account: ConsumerAccount): string {
+  return account === 'admin' ? base : `${base}:${account}`;
+}
+
 /** Consumers in the order the immediate phase updates them (stable for equal urgency). */
 export function inUpdateOrder<T extends Pick<Consumer, 'kind'>>(consumers: readonly T[]): T[] {
   return consumers

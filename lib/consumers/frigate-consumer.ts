@@ -8,6 +8,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import {
+  consumerIdFor,
   failedUpdate,
   type Consumer,
   type ConsumerAccount,
@@ -50,9 +51,9 @@ export class FrigateConsumer implements Consumer {
   private readonly digestKey = randomBytes(32);
 
   constructor(options: FrigateConsumerOptions) {
-    this.id = `frigate:${options.key}`;
-    this.label = `Frigate at ${hostOf(options.baseUrl)}`;
     this.account = options.account ?? 'admin';
+    this.id = consumerIdFor(`frigate:${options.key}`, this.account);
+    this.label = `Frigate at ${hostOf(options.baseUrl)}`;
     this.restartAfterUpdate = options.restartAfterUpdate;
     this.api = new FrigateApi({
       baseUrl: options.baseUrl,

@@ -5,6 +5,7 @@
  * whose password comes from a variable cannot be changed by machine and is reported as such.
  */
 import {
+  consumerIdFor,
   failedUpdate,
   type Consumer,
   type ConsumerAccount,
@@ -32,9 +33,9 @@ export class Go2rtcConsumer implements Consumer {
   private readonly api: Go2rtcApi;
 
   constructor(options: Go2rtcConsumerOptions) {
-    this.id = `go2rtc:${options.key}`;
-    this.label = `go2rtc at ${hostOf(options.baseUrl)}`;
     this.account = options.account ?? 'admin';
+    this.id = consumerIdFor(`go2rtc:${options.key}`, this.account);
+    this.label = `go2rtc at ${hostOf(options.baseUrl)}`;
     this.api = new Go2rtcApi({
       baseUrl: options.baseUrl,
       consumerId: this.id,

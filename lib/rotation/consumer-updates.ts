@@ -12,15 +12,17 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
+  CONSUMER_ACCOUNTS,
   inUpdateOrder,
   isInStep,
   type Consumer,
+  type ConsumerAccount,
   type ConsumerDevice,
   type ConsumerReport,
   type ConsumerUpdateResult,
 } from '../consumers/consumer';
 import { ConsumerRefusedError, HikError } from '../errors';
-import type { CredentialVault } from '../vault/credential-vault';
+import type { CredentialVault, VaultRecord } from '../vault/credential-vault';
 import { defaultDeviceLocks, type DeviceLocks } from './device-locks';
 
 export interface ConsumerPhaseOptions {
@@ -45,23 +47,33 @@ export function adminConsumers(consumers: readonly Consumer[]): Consumer[] {
 const RETRY_UNREACHABLE_AFTER_MS = 1_000;
 
 /**
+ * What a consumer that took the password holds, as the vault notes it: the admin change's
+ * `pending` password, the `current` one of its account, or a named account's pending one.
+ */
+export type ConsumerHolds = 'pending' | 'current' | { readonly pendingOf: string };
+
+/**
  * Gives `password` to `due` consumers at once (started in update order) and notes each one that
- * took it in the vault as holding the `pending` or the `current` password. Never throws.
+ * took it in the vault (`holds`). Never throws.
  */
 export async function updateConsumers(
   options: ConsumerPhaseOptions,
   due: readonly Consumer[],
   credential: { username: string; password: string },
-  holds: 'pending' | 'current',
+  holds: ConsumerHolds,
 ): Promise<ConsumerReport[]> {
   const context = { device: options.device, signal: options.signal };
+  const note = (id: string): Promise<void> =>
+    typeof holds === 'string'
+      ? options.vault.noteConsumerUpdated(options.serial, id, holds)
+      : options.vault.noteAccountConsumerUpdated(options.serial, holds.pendingOf, id);
   return Promise.all(
     inUpdateOrder(due).map(async (consumer) => {
       let result = await settled(consumer, () => consumer.update(credential, context));
       if (result.status === 'unreachable' && (await pause(RETRY_UNREACHABLE_AFTER_MS, options.signal)))
         result = await settled(consumer, () => consumer.update(credential, context));
       const report = reportOf(consumer, result);
-      if (isInStep(report)) await options.vault.noteConsumerUpdated(options.serial, consumer.id, holds);
+      if (isInStep(report)) await note(consumer.id);
       return report;
     }),
   );
@@ -108,10 +120,29 @@ export async function refreshHeld(options: ConsumerPhaseOptions): Promise<Consum
     options.serial,
     options.consumers.map((c) => c.id),
   );
-  const due = adminConsumers(options.consumers).filter((c) => record.staleConsumers.includes(c.id));
-  if (due.length === 0) return [];
-  const credential = { username: record.username, password: record.password };
-  return confirmConsumers(options, await updateConsumers(options, due, credential, 'current'));
+  const reports: ConsumerReport[] = [];
+  for (const account of CONSUMER_ACCOUNTS) {
+    const credential = currentCredential(record, account);
+    const due = options.consumers.filter(
+      (c) => c.account === account && record.staleConsumers.includes(c.id),
+    );
+    if (credential && due.length > 0)
+      reports.push(...(await updateConsumers(options, due, credential, 'current')));
+  }
+  return reports.length === 0 ? [] : confirmConsumers(options, reports);
+}
+
+/**
+ * The password in force of one of the device's accounts (the record's own for admin), or null
+ * while the account has none yet or a change of it is unresolved: its consumers wait.
+ */
+function currentCredential(
+  record: VaultRecord,
+  account: ConsumerAccount,
+): { username: string; password: string } | null {
+  if (account === 'admin') return { username: record.username, password: record.password };
+  const named = record.accounts[account];
+  return named?.password && !named.pending ? { username: named.username, password: named.password } : null;
 }
 
 /** Waits `ms` unless aborted first; true when the wait ran its course. */

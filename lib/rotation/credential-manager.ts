@@ -75,6 +75,8 @@ export interface AccountResult {
   reason: string | null;
   username: string | null;
   error: HikError | null;
+  /** The streaming account's consumers and what they made of a new password (no secrets). */
+  consumers: ConsumerReport[];
 }
 
 type Outcome = Omit<DeviceResult, 'key' | 'serial' | 'name' | 'consumers' | 'error'> &
@@ -193,13 +195,15 @@ export class CredentialManager {
     try {
       const record = await this.enrolled(device);
       serial = record.serial;
-      const options = {
-        ...this.common(device, record),
-        allowHttpPasswordChange: device.allowHttpPasswordChange,
-      };
+      const options = this.streamingOptions(device, record);
       const outcome =
         action === 'create' ? await createStreamingAccount(options) : await rotateStreamingAccount(options);
-      return { ...this.accountBase(device, serial), result: outcome.result, username: outcome.username };
+      return {
+        ...this.accountBase(device, serial),
+        result: outcome.result,
+        username: outcome.username,
+        consumers: outcome.consumers,
+      };
     } catch (err) {
       if (!HikError.isHikError(err)) throw err;
       return { ...this.accountBase(device, serial), result: 'failed', reason: err.code, error: err };
@@ -218,15 +222,12 @@ export class CredentialManager {
       const account = record.accounts[STREAMING_ACCOUNT];
       if (account?.pending) {
         try {
-          const options = {
-            ...this.common(device, record),
-            allowHttpPasswordChange: device.allowHttpPasswordChange,
-          };
-          const outcome = await reconcileStreamingAccount(options);
+          const outcome = await reconcileStreamingAccount(this.streamingOptions(device, record));
           results.push({
             ...this.accountBase(device, record.serial),
             result: outcome.result,
             username: outcome.username,
+            consumers: outcome.consumers,
           });
         } catch (err) {
           if (!HikError.isHikError(err)) throw err;
@@ -253,6 +254,7 @@ export class CredentialManager {
       reason: null,
       username: null,
       error: null,
+      consumers: [],
     };
   }
 
@@ -260,6 +262,14 @@ export class CredentialManager {
   async reconcilePending(): Promise<DeviceResult[]> {
     const pending = this.devices.filter((d) => this.record(d)?.pending);
     return Promise.all(pending.map((d) => this.reconcile(d)));
+  }
+
+  private streamingOptions(device: ManagedDevice, record: VaultRecord) {
+    return {
+      ...this.common(device, record),
+      allowHttpPasswordChange: device.allowHttpPasswordChange,
+      consumers: this.consumersOf(device),
+    };
   }
 
   private common(device: ManagedDevice, record: VaultRecord) {

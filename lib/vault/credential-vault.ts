@@ -322,10 +322,11 @@ export class CredentialVault {
   async writeAccountPending(
     serial: string,
     account: string,
-    input: { username: string; password: string },
+    input: { username: string; password: string; consumers?: readonly string[] },
   ): Promise<void> {
     const name = accountNameField(account);
     requirePassword(input.password);
+    const consumers = idList([...(input.consumers ?? [])], 'consumers');
     if (typeof input.username !== 'string' || input.username === '') {
       throw new InvalidArgumentError('username must be a non-empty string');
     }
@@ -343,7 +344,7 @@ export class CredentialVault {
         since: now.toISOString(),
         currentRejectedAt: null,
         requestSentAt: null,
-        consumers: [],
+        consumers,
         consumersUpdated: [],
       };
       const entry: AccountRecord = existing
@@ -369,37 +370,64 @@ export class CredentialVault {
     );
   }
 
-  /** The device confirmed the account's pending password: it becomes current, `userId` is kept. */
-  async commitAccountPending(
-    serial: string,
-    account: string,
-    details: { userId: number; at?: Date },
-  ): Promise<void> {
-    await this.changeAccount(serial, account, (entry, now) => {
-      if (!entry.pending) throw new InvalidArgumentError(`the ${account} account has no pending password`);
-      const when = (details.at ?? now).toISOString();
-      const previous =
-        entry.password === null
-          ? entry.previous
-          : [{ password: entry.password, until: when }, ...entry.previous];
+  /** A consumer of the account now holds its pending password (as noteConsumerUpdated 'pending'). */
+  async noteAccountConsumerUpdated(serial: string, account: string, consumerId: string): Promise<void> {
+    await this.changeAccount(serial, account, (entry) => {
+      const pending = entry.pending;
+      if (!pending?.consumers.includes(consumerId) || pending.consumersUpdated.includes(consumerId))
+        return null;
       return {
         ...entry,
-        password: entry.pending.password,
-        pending: null,
-        previous: previous.slice(0, HISTORY_LIMIT),
-        userId: details.userId,
-        lastRotation: entry.password === null ? entry.lastRotation : when,
+        pending: { ...pending, consumersUpdated: [...pending.consumersUpdated, consumerId] },
       };
     });
   }
 
   /**
+   * The device confirmed the account's pending password: it becomes current, `userId` is kept.
+   * Its consumers that did not get it yet become stale (as commitPending).
+   */
+  async commitAccountPending(
+    serial: string,
+    account: string,
+    details: { userId: number; at?: Date },
+  ): Promise<void> {
+    const notReached = (entry: AccountRecord) =>
+      (entry.pending?.consumers ?? []).filter((id) => !entry.pending?.consumersUpdated.includes(id));
+    await this.changeAccount(
+      serial,
+      account,
+      (entry, now) => {
+        if (!entry.pending) throw new InvalidArgumentError(`the ${account} account has no pending password`);
+        const when = (details.at ?? now).toISOString();
+        const previous =
+          entry.password === null
+            ? entry.previous
+            : [{ password: entry.password, until: when }, ...entry.previous];
+        return {
+          ...entry,
+          password: entry.pending.password,
+          pending: null,
+          previous: previous.slice(0, HISTORY_LIMIT),
+          userId: details.userId,
+          lastRotation: entry.password === null ? entry.lastRotation : when,
+        };
+      },
+      notReached,
+    );
+  }
+
+  /**
    * The device did not take the account's pending password: it is dropped. An account whose
-   * creation never reached the device disappears with it.
+   * creation never reached the device disappears with it. Consumers already given the dropped
+   * password become stale.
    */
   async discardAccountPending(serial: string, account: string): Promise<void> {
-    await this.changeAccount(serial, account, (entry) =>
-      entry.password === null ? 'remove' : { ...entry, pending: null },
+    await this.changeAccount(
+      serial,
+      account,
+      (entry) => (entry.password === null ? 'remove' : { ...entry, pending: null }),
+      (entry) => entry.pending?.consumersUpdated ?? [],
     );
   }
 
@@ -446,10 +474,15 @@ export class CredentialVault {
   }
 
   /** Applies `apply` to one named account; 'remove' drops it, null writes nothing. */
+  /**
+   * Changes one named account; `leavesStale` (when given) names the consumers the change leaves
+   * behind, added to the device's stale list in the same write.
+   */
   private changeAccount(
     serial: string,
     account: string,
     apply: (entry: AccountRecord, now: Date) => AccountRecord | 'remove' | null,
+    leavesStale?: (entry: AccountRecord) => readonly string[],
   ): Promise<void> {
     const name = accountNameField(account);
     return this.change(serial, (record, now) => {
@@ -459,7 +492,8 @@ export class CredentialVault {
       if (next === null) return null;
       const others = Object.entries(record.accounts).filter(([key]) => key !== name);
       const accounts = Object.fromEntries(next === 'remove' ? others : [...others, [name, next]]);
-      return { ...record, accounts };
+      const staleConsumers = union(record.staleConsumers, leavesStale?.(entry) ?? []);
+      return { ...record, accounts, staleConsumers };
     });
   }
 

@@ -193,6 +193,7 @@ export = (RED: NodeAPI): void => {
         result: result.result,
         reason: result.reason,
         username,
+        consumers: result.consumers,
       };
       if (settings.includePassword && serial && result.result !== 'failed') {
         payload.password = vault.get(serial)?.accounts.streaming?.password ?? null;

@@ -393,6 +393,7 @@ describe('hik-credentials node', function () {
       result: 'created',
       reason: null,
       username: 'hikstream',
+      consumers: [],
     });
     const createdPassword = camera.state.userByName('hikstream')?.password;
     assert.ok(createdPassword);

@@ -56,6 +56,7 @@ describe('streaming account (against the simulator)', function () {
       result: 'created',
       username: 'hikstream',
       userId: 2,
+      consumers: [],
     });
     assert.deepEqual(steps, [
       'streaming:precheck',
