@@ -15,10 +15,13 @@ import {
   reconcileStreamingAccount,
   STREAMING_ACCOUNT,
 } from '../../../lib/accounts/streaming-account';
+import { Go2rtcConsumer } from '../../../lib/consumers/go2rtc-consumer';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
+import { refreshStaleConsumers } from '../../../lib/rotation/consumer-updates';
 import { DeviceLocks } from '../../../lib/rotation/device-locks';
 import { CredentialVault, VaultSecret } from '../../../lib/vault/credential-vault';
 import type { SimDevice } from '../../../sim';
+import { Go2rtcStandIn } from '../../support/go2rtc-stand-in';
 import { ADMIN_PASSWORD, enrolSimDevice, SimHarness } from '../../support/sim-devices';
 import type { AccountChildMessage, AccountChildStart } from './support/account-child';
 
@@ -52,6 +55,9 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
   const secret = new VaultSecret(SECRET);
   let dir = '';
   let next: Promise<Loaded> | null = null;
+  let go2rtc: Go2rtcStandIn | null = null;
+  const holderConsumer = (holder: Go2rtcStandIn) =>
+    new Go2rtcConsumer({ key: 'crash', baseUrl: holder.url, account: 'streaming' });
   afterEach(async () => {
     const pending = await next?.catch(() => null);
     if (pending) {
@@ -59,6 +65,8 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
       await pending.exited;
     }
     next = null;
+    await go2rtc?.stop();
+    go2rtc = null;
     if (dir) await rm(dir, { recursive: true, force: true });
     await sim.stop();
   });
@@ -69,6 +77,7 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
     vaultFile: string,
     action: AccountChildStart['action'],
     atEvent: number | null,
+    go2rtcUrl?: string,
   ): Promise<{ reached: string; events: number }> {
     next ??= forkChild();
     const { child, exited } = await next;
@@ -89,6 +98,7 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
       secret: SECRET,
       serial: device.serialNumber,
       action,
+      ...(go2rtcUrl ? { go2rtcUrl } : {}),
     };
     child.send(start);
     const timer = setTimeout(kill, 15_000);
@@ -98,7 +108,12 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
   }
 
   /** A new process: reconcile from disk, then the vault and the device must agree. */
-  async function reconcileAndCheck(device: SimDevice, vaultFile: string, where: string): Promise<void> {
+  async function reconcileAndCheck(
+    device: SimDevice,
+    vaultFile: string,
+    where: string,
+    holder?: Go2rtcStandIn,
+  ): Promise<void> {
     const vault = await CredentialVault.open(vaultFile, secret);
     try {
       await reconcileStreamingAccount({
@@ -109,7 +124,22 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
         allowHttpPasswordChange: true,
         connectTimeoutMs: 1_000,
         requestTimeoutMs: 2_000,
+        consumers: holder ? [holderConsumer(holder)] : [],
       });
+      if (holder) {
+        // What the product does at start and every 2 minutes: stale holders get the current password.
+        await refreshStaleConsumers({
+          vault,
+          serial: device.serialNumber,
+          consumers: [holderConsumer(holder)],
+          device: { serial: device.serialNumber, host: device.host ?? '' },
+          locks: new DeviceLocks(),
+        });
+        const source = holder.sourcesOf('front')?.[0] ?? '';
+        const held = decodeURIComponent(new URL(source).password);
+        assert.equal(held, vault.get(device.serialNumber)?.accounts[STREAMING_ACCOUNT]?.password, where);
+        assert.deepEqual(vault.get(device.serialNumber)?.staleConsumers, [], `stale: ${where}`);
+      }
       const account = vault.get(device.serialNumber)?.accounts[STREAMING_ACCOUNT];
       const user = device.state.userByName(USER);
       if (account) {
@@ -157,6 +187,37 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
       await reconcileAndCheck(device, vaultFile, `create killed at ${run.reached}`);
     }
     for (const step of ['persist_pending', 'apply', 'permissions', 'verify', 'commit']) {
+      assert.ok(reached.has(`${step}:start`) && reached.has(`${step}:done`), `no kill around ${step}`);
+    }
+  });
+
+  it('rotation with a go2rtc holder of the account: every boundary ends with go2rtc on the vault’s password too', async () => {
+    const { device, vaultFile } = await setUp();
+    const vault = await CredentialVault.open(vaultFile, secret);
+    await createStreamingAccount({
+      vault,
+      serial: device.serialNumber,
+      guard: new LoginGuard(),
+      locks: new DeviceLocks(),
+      allowHttpPasswordChange: true,
+    });
+    const first = vault.get(device.serialNumber)?.accounts[STREAMING_ACCOUNT];
+    await vault.close();
+    go2rtc = await Go2rtcStandIn.start({
+      // Not played here (the simulator runs no RTSP in this test): only its source is kept in step.
+      streams: {
+        front: `rtsp://${USER}:${encodeURIComponent(first?.password ?? '')}@${device.host}:554/Streaming/Channels/101`,
+      },
+    });
+    // Eight steps (update_consumers after apply, confirm_consumers after commit), each started and done.
+    const reached = new Set<string>();
+    for (let atEvent = 0; atEvent < 16; atEvent++) {
+      device.resetCounters();
+      const run = await runKilled(device, vaultFile, 'rotate', atEvent, go2rtc.url);
+      reached.add(run.reached);
+      await reconcileAndCheck(device, vaultFile, `rotate killed at ${run.reached}`, go2rtc);
+    }
+    for (const step of ['apply', 'update_consumers', 'verify', 'commit', 'confirm_consumers']) {
       assert.ok(reached.has(`${step}:start`) && reached.has(`${step}:done`), `no kill around ${step}`);
     }
   });

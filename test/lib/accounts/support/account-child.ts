@@ -4,6 +4,7 @@
  * and waiting for `go` after it. Never prints a password.
  */
 import { createStreamingAccount, rotateStreamingAccount } from '../../../../lib/accounts/streaming-account';
+import { Go2rtcConsumer } from '../../../../lib/consumers/go2rtc-consumer';
 import { LoginGuard } from '../../../../lib/isapi/login-guard';
 import { DeviceLocks } from '../../../../lib/rotation/device-locks';
 import type { RotationEvent } from '../../../../lib/rotation/rotation-steps';
@@ -15,6 +16,8 @@ export interface AccountChildStart {
   secret: string;
   serial: string;
   action: 'create' | 'rotate';
+  /** A go2rtc (stand-in) that streams the device with the streaming account: a holder of it. */
+  go2rtcUrl?: string;
 }
 
 export type AccountChildMessage =
@@ -50,6 +53,9 @@ async function run(start: AccountChildStart): Promise<void> {
     allowHttpPasswordChange: true,
     connectTimeoutMs: 1_000,
     requestTimeoutMs: 2_000,
+    consumers: start.go2rtcUrl
+      ? [new Go2rtcConsumer({ key: 'crash', baseUrl: start.go2rtcUrl, account: 'streaming' })]
+      : [],
     onEvent: async (event: RotationEvent) => {
       await send({ type: 'event', event });
       await new Promise<void>((resolve) => (waiting = resolve));
