@@ -157,6 +157,23 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
     }
   }
 
+  /** Creates the account outside the child (no crash) and returns its vault entry. */
+  async function createdAccount(device: SimDevice, vaultFile: string) {
+    const vault = await CredentialVault.open(vaultFile, secret);
+    try {
+      await createStreamingAccount({
+        vault,
+        serial: device.serialNumber,
+        guard: new LoginGuard(),
+        locks: new DeviceLocks(),
+        allowHttpPasswordChange: true,
+      });
+      return vault.get(device.serialNumber)?.accounts[STREAMING_ACCOUNT];
+    } finally {
+      await vault.close();
+    }
+  }
+
   async function setUp(): Promise<{ device: SimDevice; vaultFile: string }> {
     const device = await sim.device({ rebootMs: 20, requireLoginPassword: true });
     dir = await mkdtemp(join(tmpdir(), 'hik-stream-crash-'));
@@ -193,16 +210,7 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
 
   it('rotation with a go2rtc holder of the account: every boundary ends with go2rtc on the vault’s password too', async () => {
     const { device, vaultFile } = await setUp();
-    const vault = await CredentialVault.open(vaultFile, secret);
-    await createStreamingAccount({
-      vault,
-      serial: device.serialNumber,
-      guard: new LoginGuard(),
-      locks: new DeviceLocks(),
-      allowHttpPasswordChange: true,
-    });
-    const first = vault.get(device.serialNumber)?.accounts[STREAMING_ACCOUNT];
-    await vault.close();
+    const first = await createdAccount(device, vaultFile);
     go2rtc = await Go2rtcStandIn.start({
       // Not played here (the simulator runs no RTSP in this test): only its source is kept in step.
       streams: {
@@ -224,15 +232,7 @@ describe('streaming account crash safety: SIGKILL at every step boundary', funct
 
   it('rotation: every boundary ends with the device and the vault on the same password', async () => {
     const { device, vaultFile } = await setUp();
-    const vault = await CredentialVault.open(vaultFile, secret);
-    await createStreamingAccount({
-      vault,
-      serial: device.serialNumber,
-      guard: new LoginGuard(),
-      locks: new DeviceLocks(),
-      allowHttpPasswordChange: true,
-    });
-    await vault.close();
+    await createdAccount(device, vaultFile);
     // Six steps (precheck, generate, persist_pending, apply, verify, commit), each started and done.
     for (let atEvent = 0; atEvent < 12; atEvent++) {
       device.resetCounters();

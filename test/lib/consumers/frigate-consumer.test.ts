@@ -66,6 +66,10 @@ describe('Frigate consumer against the Frigate stand-in', () => {
   }
 
   /** The camera takes the new password and drops its sessions, as a rotation does. */
+  /** A consumer of the Frigate on its internal port (no login). */
+  const internalConsumer = (frigate: FrigateStandIn, { restart }: { restart: boolean }) =>
+    new FrigateConsumer({ key: 'n1', baseUrl: frigate.internalUrl, restartAfterUpdate: restart });
+
   function rotateCamera(): void {
     camera.setPassword('admin', NEW.password);
     camera.dropStreamSessions();
@@ -74,11 +78,7 @@ describe('Frigate consumer against the Frigate stand-in', () => {
   it('with restart opted in: saves the paths, restarts Frigate, and its cameras stream with the new password', async () => {
     const frigate = await startFrigate();
     rotateCamera();
-    const consumer = new FrigateConsumer({
-      key: 'n1',
-      baseUrl: frigate.internalUrl,
-      restartAfterUpdate: true,
-    });
+    const consumer = internalConsumer(frigate, { restart: true });
     assert.equal(consumer.id, 'frigate:n1');
     assert.equal(consumer.kind, 'frigate');
 
@@ -103,11 +103,7 @@ describe('Frigate consumer against the Frigate stand-in', () => {
   it('without restart: saves the paths, leaves Frigate running and says its cameras are out of date until it restarts', async () => {
     const frigate = await startFrigate();
     rotateCamera();
-    const consumer = new FrigateConsumer({
-      key: 'n1',
-      baseUrl: frigate.internalUrl,
-      restartAfterUpdate: false,
-    });
+    const consumer = internalConsumer(frigate, { restart: false });
 
     const result = await consumer.update(NEW, { device: DEVICE });
     assert.deepEqual(result, {
@@ -124,11 +120,7 @@ describe('Frigate consumer against the Frigate stand-in', () => {
   it('without restart: a retry writes nothing again, and the cameras are in step once the owner restarted Frigate', async () => {
     const frigate = await startFrigate();
     rotateCamera();
-    const consumer = new FrigateConsumer({
-      key: 'n1',
-      baseUrl: frigate.internalUrl,
-      restartAfterUpdate: false,
-    });
+    const consumer = internalConsumer(frigate, { restart: false });
     const outOfDate = { status: 'updated', outOfDate: ['Frigate camera front (until Frigate restarts)'] };
     assert.deepEqual(await consumer.update(NEW, { device: DEVICE }), outOfDate);
     const writes = () => frigate.requests.filter((r) => r === 'PUT /api/config/set').length;
@@ -155,11 +147,7 @@ describe('Frigate consumer against the Frigate stand-in', () => {
 
   it('changes nothing and does not restart when no Frigate camera connects to the device', async () => {
     const frigate = await startFrigate();
-    const consumer = new FrigateConsumer({
-      key: 'n1',
-      baseUrl: frigate.internalUrl,
-      restartAfterUpdate: true,
-    });
+    const consumer = internalConsumer(frigate, { restart: true });
     const result = await consumer.update(NEW, { device: { serial: 'X', host: '127.0.0.134' } });
     assert.deepEqual(result, { status: 'updated', outOfDate: [] });
     assert.deepEqual(frigate.requests, ['GET /api/config']);
