@@ -50,6 +50,7 @@ interface EditorNode {
   type: string;
   users: unknown[];
   devices?: unknown[];
+  consumers?: { type: string }[];
 }
 
 declare const RED: {
@@ -446,6 +447,66 @@ describe('the editor in Chromium', function () {
     assert.doesNotMatch(red.output(), /\[error\]/);
     await page.context().close();
   });
+  it('adds a new device from a rotation node’s device list, and a new holder from the device’s Holders', async () => {
+    const page = await editorAs('owner');
+    const devicesBefore = await page.evaluate(() => {
+      const ids: string[] = [];
+      RED.nodes.eachConfig((config) => {
+        if (config.type === 'hik-device') ids.push(config.id);
+      });
+      return ids;
+    });
+    await page
+      .locator('.red-ui-palette-node[data-palette-type="hik-credentials"]')
+      .dragTo(page.locator('#red-ui-workspace-chart'), { targetPosition: { x: 300, y: 520 } });
+    await page.evaluate(() =>
+      RED.editor.edit((RED.view as unknown as { selection(): { nodes: unknown[] } }).selection().nodes[0]),
+    );
+    await page.locator('#node-input-name').waitFor();
+    await page.locator('.red-ui-editableList-addButton').first().click();
+    const select = page.locator('.node-input-device').last();
+    await select.selectOption({ label: 'Add new hik device…' });
+    // The device's own dialog opens on top; what it saves is chosen in the row.
+    await page.locator('#node-config-input-host').fill('127.0.0.99');
+    await page.locator('#node-config-input-name').fill('Added from the list');
+
+    // Its Holders list adds a go2rtc configuration the same way.
+    await page
+      .locator('.red-ui-editableList', { has: page.locator('#hik-device-consumers') })
+      .locator('.red-ui-editableList-addButton')
+      .click();
+    const holder = page.locator('.hik-device-consumer-config').last();
+    await holder.selectOption({ label: 'Add new go2rtc configuration…' });
+    await page.locator('#node-config-input-url').fill('http://127.0.0.98:1984');
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-input-url').waitFor({ state: 'detached' });
+    const chosenHolder = await holder.locator('option:checked').textContent();
+    assert.match(chosenHolder ?? '', /^go2rtc: /);
+
+    await page.locator('#node-config-dialog-ok').click();
+    await page.locator('#node-config-input-host').waitFor({ state: 'detached' });
+    assert.equal(await select.locator('option:checked').textContent(), 'Added from the list');
+    await page.locator('#node-dialog-ok').click();
+    await page.locator('#node-input-name').waitFor({ state: 'detached' });
+
+    const added = await page.evaluate((before) => {
+      const fresh: EditorNode[] = [];
+      RED.nodes.eachConfig((config) => {
+        if (config.type === 'hik-device' && !before.includes(config.id)) fresh.push(config);
+      });
+      const rotation = (RED.view as unknown as { selection(): { nodes: EditorNode[] } }).selection().nodes[0];
+      const device = fresh[0];
+      return {
+        device: device ? { id: device.id, holder: (device.consumers ?? [])[0]?.type ?? null } : null,
+        listed: (rotation?.devices ?? []).some((ref) => (ref as { device: string }).device === device?.id),
+      };
+    }, devicesBefore);
+    assert.ok(added.device, 'a new hik-device exists');
+    assert.ok(added.listed, 'the rotation node lists it');
+    assert.equal(added.device.holder, 'go2rtc');
+    await page.context().close();
+  });
+
   // Dialogs, palette and statuses as a user first meets them: Node-RED's default dialog width, no
   // label on two lines, no field or choice cut off, no raw catalog key anywhere.
   it('opens every dialog at the default width with one-line labels and nothing cut off', async () => {

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEVICE_EVENTS } from '../../../lib/device-vocabulary';
 
 const root = join(__dirname, '..', '..', '..');
 const nodesDir = join(root, 'nodes');
@@ -105,6 +106,14 @@ describe('status and log texts resolve in the catalog of the node that shows the
       assert.deepEqual(missing, []);
     });
   }
+
+  it('hik-reset logs every device event in words (its key is built from the event name)', () => {
+    const catalog = catalogOf('hik-reset');
+    const missing = DEVICE_EVENTS.map((event) => `hik-reset.log.${event}`).filter(
+      (key) => typeof lookup(catalog, key) !== 'string',
+    );
+    assert.deepEqual(missing, []);
+  });
 
   it('the shared node kit sets only errors.<CODE> as a status (merged into every catalog)', () => {
     for (const file of readdirSync(join(nodesDir, 'shared')).filter((f) => f.endsWith('.ts'))) {
