@@ -11,6 +11,9 @@ import { IsapiClient } from '../isapi/isapi-client';
 import type { LoginGuard } from '../isapi/login-guard';
 import type { PollAddress } from './activation-monitor';
 
+/** When the first round runs after a start (or an interval change), ms. */
+const FIRST_ROUND_MS = 2_000;
+
 export interface PollTarget {
   serial: string;
   address: PollAddress;
@@ -37,6 +40,7 @@ interface CachedClient {
 export class ActivationPoller {
   private readonly clients = new Map<string, CachedClient>();
   private timer: NodeJS.Timeout | null = null;
+  private firstRound: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private stopped = false;
   private intervalMs: number;
@@ -49,11 +53,16 @@ export class ActivationPoller {
       throw new InvalidArgumentError('concurrency must be a whole number >= 1');
   }
 
-  /** Starts the interval; the first round runs one interval from now (SADP usually speaks first). */
+  /**
+   * Starts the interval. The first round runs a moment from now, not one interval: a device that
+   * SADP does not reach (another subnet, old firmware) would otherwise stay unknown for a whole
+   * interval after every start or redeploy, and SADP, where it reaches, has spoken by then.
+   */
   start(): void {
     this.started = true;
     if (this.intervalMs > 0 && !this.timer && !this.stopped) {
       this.timer = setInterval(() => void this.pollNow(), this.intervalMs);
+      this.firstRound = setTimeout(() => void this.pollNow(), Math.min(FIRST_ROUND_MS, this.intervalMs));
     }
   }
 
@@ -61,9 +70,15 @@ export class ActivationPoller {
   setIntervalMs(intervalMs: number): void {
     if (checkedInterval(intervalMs) === this.intervalMs) return;
     this.intervalMs = intervalMs;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.clearTimers();
     if (this.started) this.start();
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.firstRound) clearTimeout(this.firstRound);
+    this.timer = null;
+    this.firstRound = null;
   }
 
   /** One round over every target; a round already running is joined, not doubled. */
@@ -77,8 +92,7 @@ export class ActivationPoller {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.clearTimers();
     await Promise.all([...this.clients.values()].map((c) => c.client.close()));
     // Closing the clients ends any poll in flight, so the round ends promptly.
     await this.round;

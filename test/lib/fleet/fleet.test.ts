@@ -128,6 +128,20 @@ describe('fleet: one owner per device', function () {
     assert.deepEqual(linkB.types(), ['inactive'], 'one alert on the other link');
   });
 
+  it('a device SADP does not reach is polled a moment after a view watches it, not a whole interval later', async () => {
+    const fleet = fleetWith();
+    const heard: DeviceChange[] = [];
+    const view = fleet.view({ pollIntervalMs: 60_000, onChange: (c) => heard.push(c) });
+    view.watch(CAMERA, { poll: poll() });
+    const deadline = Date.now() + 10_000;
+    while (!heard.some((c) => c.to === 'active')) {
+      if (Date.now() > deadline) throw new Error('still unknown 10 s after the view started');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(polls(), 1, 'one round, then the interval');
+    assert.equal(heard.find((c) => c.to === 'active')?.evidence.signal, 'activateStatus');
+  });
+
   it('a redeploy (views closed and opened again) keeps the state and alerts nothing', async () => {
     const fleet = fleetWith();
     const link = new RecordedLink();
