@@ -174,6 +174,8 @@ function baseRows(sources: FleetSources): BaseRow[] {
       sources.records.find((r) => config.serial !== null && r.serial === config.serial) ??
       sources.records.find((r) => r.host === config.host && (config.port === null || r.port === config.port));
     const serial = config.serial ?? record?.serial ?? null;
+    // Two configurations of one device (say, one per flow) are one device: the first names it.
+    if (serial !== null && rows.some((row) => row.serial === serial)) continue;
     const seen = findDiscovered(serial, config.host);
     if (record) usedRecords.add(record.serial);
     if (seen) usedDiscovered.add(seen.device);

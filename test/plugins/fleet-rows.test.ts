@@ -130,6 +130,22 @@ describe('sidebar fleet rows', () => {
     ]);
   });
 
+  it('lists a device configured twice (two hik-device nodes for one serial) once, named by the first', () => {
+    const rows = buildFleetRows(
+      sources({
+        configured: [
+          { id: 'd1', name: 'Gate', host: '10.0.0.5', port: 443, serial: 'SN1' },
+          { id: 'd2', name: 'Gate again', host: '10.0.0.5', port: 443, serial: null },
+        ],
+        records: [record],
+      }),
+    );
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.name, r.configId]),
+      [['SN1', 'Gate', 'd1']],
+    );
+  });
+
   it('carries the fleet audit of a device, also of one only SADP has seen', () => {
     const audit = {
       auditedAt: '2026-03-01T12:00:00.000Z',
