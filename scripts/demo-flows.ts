@@ -100,7 +100,8 @@ export function demoFlows(options: DemoFlowOptions): DemoFlows {
       if (node.type === 'hik-reset') {
         if (typeof node.server === 'string' && haIds.has(node.server) && !options.ha) {
           copy.server = '';
-          copy.name = `${typeof node.name === 'string' && node.name ? node.name : 'watch'} (no Home Assistant in this demo)`;
+          // Short: a longer label runs into the node beside it on the canvas.
+          copy.name = `${typeof node.name === 'string' && node.name ? node.name : 'watch'} (no HA)`;
         }
         if (options.pollSeconds !== undefined) copy.pollSeconds = options.pollSeconds;
         if (options.mqtt) copy.mqtt = demoMqttNode(options.mqtt).node.id;
