@@ -6,7 +6,7 @@
  */
 import { auditDevice } from '../lib/audit/audit-device';
 import { auditEnrolled } from '../lib/audit/audit-enrolled';
-import { countBySeverity, SEVERITIES, type AuditReport } from '../lib/audit/finding';
+import { CHECK_TOPICS, countBySeverity, SEVERITIES, type AuditReport } from '../lib/audit/finding';
 import { HikError, VaultNotFoundError } from '../lib/errors';
 import { IsapiClient } from '../lib/isapi/isapi-client';
 import { CredentialVault } from '../lib/vault/credential-vault';
@@ -202,7 +202,10 @@ function print(io: CliIo, json: boolean, report: AuditReport, address: string | 
   if (skipped.length > 0) {
     writeLine(io.stdout, '');
     writeLine(io.stdout, 'Not checked:');
-    for (const c of skipped) writeLine(io.stdout, `  ${c.check.padEnd(10)} ${c.reason ?? c.status}`);
+    for (const c of skipped) {
+      const topic = CHECK_TOPICS[c.check];
+      writeLine(io.stdout, `  ${c.check.padEnd(10)} ${topic ? `${topic}: ` : ''}${c.reason ?? c.status}`);
+    }
   }
   writeLine(io.stdout, '');
 }

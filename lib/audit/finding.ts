@@ -29,6 +29,33 @@ export interface Finding {
 /** How one check went: `not_checked` when the firmware does not offer it (never a pass). */
 export type CheckStatus = 'pass' | 'fail' | 'not_checked' | 'error';
 
+/** What each check looks at, in words (the catalogue in docs/protocol/audit.md §3.1). */
+export const CHECK_TOPICS: Readonly<Record<string, string>> = {
+  firmware: 'firmware against known vulnerabilities',
+  settings: 'configuration (needs a login)',
+  C01: 'default or risky password',
+  C02: 'activation',
+  C03: 'user accounts and their levels',
+  C04: 'web access: plain HTTP and HTTPS',
+  C06: 'web authentication (Basic or digest)',
+  C07: 'video stream (RTSP) authentication',
+  C08: 'UPnP',
+  'C08-ports': 'router port mappings by UPnP',
+  C09: 'Hik-Connect (EZVIZ) cloud access',
+  C10: 'dynamic DNS',
+  'C11-ssh': 'SSH',
+  'C11-telnet': 'telnet',
+  C12: 'ONVIF',
+  'C12-users': 'ONVIF users and their rights',
+  C13: 'illegal-login lock',
+  C14: 'IP and MAC address filters',
+  C15: 'SNMP v1/v2c',
+  C16: 'time synchronisation',
+  C17: 'password-recovery e-mail',
+  C18: 'SDK security mode',
+  C19: 'SADP switch and the recorder’s camera passwords',
+};
+
 export interface CheckRun {
   /** `C04`, `C08-ports`, `firmware`… (docs/protocol/audit.md §3). */
   check: string;

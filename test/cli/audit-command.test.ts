@@ -54,7 +54,10 @@ describe('hik-guard audit', function () {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^CRITICAL\s+CVE-2017-7921\s+Authentication bypass/m);
     assert.match(run.stdout, /^\s+Fix: {2}Update the firmware/m);
-    assert.match(run.stdout, /^Not checked:\n(.*\n)*\s+C09\s+not on this firmware/m);
+    assert.match(
+      run.stdout,
+      /^Not checked:\n(.*\n)*\s+C09\s+Hik-Connect \(EZVIZ\) cloud access: not on this firmware/m,
+    );
   });
 
   it('exit 3 after one refused password, and exit 2 for contradicting options', async () => {
