@@ -37,7 +37,9 @@ export function formatHelp(help: CommandHelp): string {
   }
   if (help.commands && help.commands.length > 0) out.push('', 'Commands:', ...table(help.commands, COLUMN));
   if (help.options.length > 0) out.push('', 'Options:', ...table(help.options, COLUMN));
-  const codes = help.exitCodes.map(([code, text]) => [String(code), text] as const);
+  const codes = [...help.exitCodes]
+    .sort(([a], [b]) => a - b)
+    .map(([code, text]) => [String(code), text] as const);
   out.push('', 'Exit codes:', ...table(codes, CODE_COLUMN));
   return out.join('\n');
 }
