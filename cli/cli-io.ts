@@ -51,6 +51,29 @@ export function parseCommandArgs<const O extends OptionsConfig>(argv: string[], 
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
+    throw new UsageError(usageText(err, Object.keys(options)));
   }
+}
+
+/** Node's parser message, in the CLI's voice (lower case), with the option meant when it is close. */
+function usageText(err: unknown, known: readonly string[]): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const text = message.charAt(0).toLowerCase() + message.slice(1);
+  const unknown = /^Unknown option '--([^']+)'/.exec(message)?.[1];
+  const meant = unknown === undefined ? undefined : known.find((name) => closeTo(unknown, name));
+  return meant === undefined ? text : `${text} (did you mean --${meant}?)`;
+}
+
+/** A typo of `name`: at most two letters added, dropped or changed (edit distance). */
+function closeTo(typed: string, name: string): boolean {
+  let previous = Array.from({ length: name.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= typed.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= name.length; j++) {
+      const change = (previous[j - 1] ?? 0) + (typed[i - 1] === name[j - 1] ? 0 : 1);
+      row.push(Math.min(change, (previous[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1));
+    }
+    previous = row;
+  }
+  return (previous[name.length] ?? Infinity) <= 2;
 }

@@ -76,7 +76,8 @@ describe('hik-guard help', () => {
     [['vault'], /^hik-guard vault: which one: list, show, export or repin\?$/],
     [['watch', '--interval', '0'], /^hik-guard watch: --interval must be/],
     [['activate', '--host', 'x'], /^hik-guard activate: --vault FILE is required$/],
-    [['reconcile', '--bogus'], /^hik-guard reconcile: Unknown option '--bogus'/],
+    [['reconcile', '--bogus'], /^hik-guard reconcile: unknown option '--bogus'$/m],
+    [['watch', '--targets', 'x'], /^hik-guard watch: unknown option '--targets' \(did you mean --target\?\)/],
     [['sim', '--devices', 'many'], /^hik-guard sim: --devices must be an integer/],
     [['audit'], /^hik-guard audit: --host or --vault is required$/],
   ] as const) {
