@@ -133,6 +133,10 @@ function printTable(io: CliIo, devices: readonly SadpDevice[]): void {
   for (const row of rows) writeLine(io.stdout, line(row));
   const inactive = devices.filter((d) => d.activated === false).length;
   if (inactive > 0) {
-    writeLine(io.stdout, `\n${inactive} device(s) not activated: anyone on this network can claim them.`);
+    const which = inactive === 1 ? '1 device is' : `${inactive} devices are`;
+    writeLine(
+      io.stdout,
+      `\n${which} not activated: anyone on this network can claim ${inactive === 1 ? 'it' : 'them'}.`,
+    );
   }
 }

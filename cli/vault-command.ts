@@ -321,7 +321,7 @@ async function exportVault(io: CliIo, records: VaultRecord[], options: VaultOpti
   }
   writeLine(
     io.stdout,
-    `Exported ${records.length} device(s) to ${out} (mode 0600). It holds passwords in clear: import it, then delete it.`,
+    `Exported ${records.length === 1 ? '1 device' : `${records.length} devices`} to ${out} (mode 0600). It holds passwords in clear: import it, then delete it.`,
   );
   return EXIT.ok;
 }

@@ -160,7 +160,7 @@ describe('hik-guard discover', function () {
       /^192\.168\.1\.64\s.*DS-2CD2443G0-IW20200316AAWRJ00000202.*\sNO\s+off-subnet \(from 127\.0\.0\.\d+\)$/m,
     );
     assert.match(run.stdout, /DS-2CD2532F-IWS20140721AAWRJ00000203.*\sunknown$/m);
-    assert.match(run.stdout, /1 device\(s\) not activated/);
+    assert.match(run.stdout, /^1 device is not activated: anyone on this network can claim it\.$/m);
   });
 
   it('rejects unusable options with the usage text and exit code 2', async () => {
