@@ -71,10 +71,14 @@ export class FleetView {
     for (const serial of serials) this.listed.add(serial);
   }
 
-  /** A SADP sighting from this view's listener or input. */
-  observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch'): void {
+  /**
+   * A SADP sighting from this view's listener or input. `adopt` (default true): a device this
+   * view does not watch yet becomes one of its devices; false: the fleet learns of it (the views
+   * that watch it hear), this view does not take it on.
+   */
+  observeSadp(device: SadpDevice, via: 'hello' | 'probeMatch', adopt = true): void {
     if (this.closed) return;
-    if (device.serial) this.gain(device.serial);
+    if (device.serial && adopt) this.gain(device.serial);
     this.fleet.observeSadp(device, via);
   }
 

@@ -22,18 +22,26 @@ export interface SadpFeedOptions {
   passive: boolean;
   /** 0 = no scans of our own. */
   scanIntervalMs: number;
+  /**
+   * Whether a device heard that the view does not watch becomes one of its devices. Default true
+   * (a listen-only watch takes on all it hears); false for a view with devices of its own.
+   */
+  adoptSighted?: boolean | undefined;
   port?: number | undefined;
   onError: (err: Error) => void;
 }
 
 export class SadpFeed {
   private readonly discovery: DiscoveryService;
+  private readonly adopt: boolean;
 
   constructor(
     private readonly view: FleetView,
     options: SadpFeedOptions,
   ) {
     const schedule = new SadpTargetSchedule();
+    const adopt = options.adoptSighted ?? true;
+    this.adopt = adopt;
     this.discovery = new DiscoveryService({
       interfaces: options.interfaces,
       targets: options.targets ?? [],
@@ -47,11 +55,11 @@ export class SadpFeed {
           events.filter((e) => e.topic !== 'gone').map((e) => [e.device.serial, e.device]),
         );
         for (const device of seen.values())
-          view.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch');
+          view.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch', adopt);
       },
       // Only what replied: the service's list still holds devices that stopped answering.
       onScanned: (_, answered) => {
-        for (const device of answered) view.observeSadp(device, 'probeMatch');
+        for (const device of answered) view.observeSadp(device, 'probeMatch', adopt);
       },
       targetsToScan: (targets) => schedule.due(targets, view.hostsAnsweringPolls()),
       onError: options.onError,
@@ -65,7 +73,7 @@ export class SadpFeed {
   /** One scan now. */
   async scanNow(): Promise<void> {
     const { answered } = await this.discovery.scan();
-    for (const device of answered) this.view.observeSadp(device, 'probeMatch');
+    for (const device of answered) this.view.observeSadp(device, 'probeMatch', this.adopt);
   }
 
   stop(): Promise<void> {

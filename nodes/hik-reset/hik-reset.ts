@@ -84,6 +84,8 @@ export = (RED: NodeAPI): void => {
             sockets: sharedSadpSockets(),
             passive: true,
             scanIntervalMs: 0,
+            // A node given its devices hears Hellos for them; listen-only, it takes on all it hears.
+            adoptSighted: settings.devices.length === 0,
             onError: (err) => reportFailure(node, err),
           })
         : null;

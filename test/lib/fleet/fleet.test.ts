@@ -18,6 +18,7 @@ import { HikGuardAlerts } from '../../../lib/homeassistant/hik-guard-alerts';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
 import { SimFleet, type SimDevice } from '../../../sim';
+import { helloOf } from '../../support/sadp-hello';
 import { unhandledRejectionsDuring } from '../../support/unhandled-rejections';
 
 const CAMERA = 'DS-2CD2386G2-IU20240201AAWRJ00000601';
@@ -140,6 +141,27 @@ describe('fleet: one owner per device', function () {
     }
     assert.equal(polls(), 1, 'one round, then the interval');
     assert.equal(heard.find((c) => c.to === 'active')?.evidence.signal, 'activateStatus');
+  });
+
+  it('a view with devices of its own hears another device’s announcement without taking it on', () => {
+    const fleet = fleetWith();
+    const [mine, listening] = [[] as DeviceChange[], [] as DeviceChange[]];
+    const own = fleet.view({ pollIntervalMs: 0, onChange: (c) => mine.push(c) });
+    own.watch('DS-OTHER-SERIAL', { poll: { host: '127.0.0.250', port: 1, protocol: 'http' } });
+    const listenOnly = fleet.view({ pollIntervalMs: 0, onChange: (c) => listening.push(c) });
+    const hello = helloOf(camera, camera.host!);
+    listenOnly.observeSadp(hello, 'hello');
+    own.observeSadp(hello, 'hello', false);
+    assert.deepEqual(
+      own.rows().map((r) => r.serial),
+      ['DS-OTHER-SERIAL'],
+    );
+    assert.deepEqual(
+      listenOnly.rows().map((r) => r.serial),
+      [CAMERA],
+    );
+    assert.ok(listening.some((c) => c.serial === CAMERA && c.to === 'active'));
+    assert.ok(!mine.some((c) => c.serial === CAMERA), 'the view with devices of its own heard nothing of it');
   });
 
   it('a redeploy (views closed and opened again) keeps the state and alerts nothing', async () => {

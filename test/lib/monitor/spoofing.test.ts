@@ -6,13 +6,10 @@ import { join } from 'node:path';
 import { LoginGuard } from '../../../lib/isapi/login-guard';
 import type { DeviceChange } from '../../../lib/monitor/activation-monitor';
 import { FleetWatch } from '../../../lib/fleet/fleet-watch';
-import { readSadpDatagram } from '../../../lib/sadp/sadp-datagram';
-import type { SadpDevice } from '../../../lib/sadp/sadp-device';
 import { CredentialVault } from '../../../lib/vault/credential-vault';
 import { SimDevice, type SimDeviceOptions } from '../../../sim';
-import { probeMatchXml } from '../../../sim/sadp/probe-match-xml';
-import { resolveSadpQuirks } from '../../../sim/sadp/sadp-quirks';
 import { loadSimCertificate } from '../../../sim/tls-certificates';
+import { helloOf } from '../../support/sadp-hello';
 import { ADMIN_PASSWORD } from '../../support/sim-devices';
 
 const SERIAL = 'DS-2CD2386G2-IU20240301AAWRJ55501234';
@@ -21,17 +18,6 @@ const REAL_HOST = '127.0.0.21';
 const FAKE_HOST = '127.0.0.22';
 const NEW_HOST = '127.0.0.23';
 const PINNED = new X509Certificate(loadSimCertificate('a').cert).fingerprint256;
-
-/** What a device's Hello says, decoded by the real codec, as if sent from `from`. */
-function helloOf(device: SimDevice, from: string): SadpDevice & { serial: string } {
-  const network = { address: from, netmask: '255.0.0.0', gateway: '127.0.0.1' };
-  const xml = probeMatchXml(device, 'hello', null, network, resolveSadpQuirks());
-  const datagram = readSadpDatagram(Buffer.from(xml), { address: from, port: 37020 });
-  assert.equal(datagram.kind, 'hello');
-  const sighting = (datagram as { device: SadpDevice }).device;
-  assert.equal(sighting.serial, SERIAL);
-  return sighting as SadpDevice & { serial: string };
-}
 
 describe('SADP spoofing: a datagram alone never sends a credential or moves a device', function () {
   this.timeout(15_000);
