@@ -20,11 +20,14 @@ function editorOf(type: string): string {
   return readFileSync(join(nodesDir, type, `${type}.html`), 'utf8');
 }
 
+/** The node's catalog with the shared `errors` block, as scripts/build.mjs merges them. */
 function catalogOf(type: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(join(nodesDir, type, 'locales', 'en-US', `${type}.json`), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  const read = (...path: string[]) =>
+    JSON.parse(readFileSync(join(nodesDir, ...path), 'utf8')) as Record<string, unknown>;
+  return {
+    ...read(type, 'locales', 'en-US', `${type}.json`),
+    ...read('shared', 'locales', 'en-US', 'errors.json'),
+  };
 }
 
 function lookup(catalog: Record<string, unknown>, key: string): unknown {
