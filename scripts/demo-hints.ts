@@ -1,3 +1,6 @@
+import { VAULT_KEY_ENV } from '../cli/vault-key';
+import { DEMO_CREDENTIAL_SECRET } from './demo-user-dir';
+
 /**
  * What `npm start` prints once the editor answers: where to look, a factory reset of one
  * simulated camera, and the CLI, with this fleet's real addresses and ports. Pure, so a test can
@@ -22,6 +25,8 @@ export interface DemoHintOptions {
    */
   passwordFromEnv: boolean;
   demoPassword: string;
+  /** The vault the demo's flows keep (its path as the user may type it). */
+  vaultFile: string;
 }
 
 export function demoHints(options: DemoHintOptions): string[] {
@@ -45,5 +50,9 @@ export function demoHints(options: DemoHintOptions): string[] {
     `       ${statusEnv}npx hik-guard status --host ${cli.host} --port ${cli.port} --password-env ${passwordVar}`,
     '     and find the fleet with SADP on loopback:',
     '       npx hik-guard discover --interface 127.0.0.1',
+    "  4. Read the vault the flows keep (the key is the demo's Node-RED credential secret):",
+    `       ${VAULT_KEY_ENV}=${DEMO_CREDENTIAL_SECRET} npx hik-guard vault list --vault ${options.vaultFile}`,
+    '',
+    'The demo starts fresh at every npm start: .demo/ is rebuilt, so changes made in the editor are not kept.',
   ];
 }

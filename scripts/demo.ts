@@ -19,7 +19,7 @@
  *                           one that routes to the first target)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { DEMO_ADMIN_PASSWORD, SimFleet, type SimDevice } from '../sim';
 import { DEMO_DISCOVERY_INTERFACES, demoStartNodes } from './demo-discovery';
 import { demoFlows, type DemoTarget } from './demo-flows';
@@ -137,7 +137,14 @@ function simulatorHints(fleet: SimFleet, editorUrl: string): string[] | null {
     cliCamera,
     passwordFromEnv: Boolean(process.env.HIK_SIM_PASSWORD),
     demoPassword: DEMO_ADMIN_PASSWORD,
+    vaultFile: typedPath(join(USER_DIR, 'hik-guard', 'vault.json')),
   });
+}
+
+/** A path as short as a user types it: relative to where npm start runs when inside it. */
+function typedPath(file: string): string {
+  const inside = relative(process.cwd(), file);
+  return inside.startsWith('..') || isAbsolute(inside) ? file : inside;
 }
 
 function hintDevice(device: SimDevice): DemoHintDevice | null {

@@ -15,6 +15,8 @@ export interface SelfSignedOptions {
   commonName: string;
   /** Subject and issuer organisation. */
   organization: string;
+  /** The serial's 8 bytes (default: random; the high bit is cleared either way). */
+  serial?: Buffer | undefined;
   /** Default 10 years from a day ago. */
   validDays?: number;
 }
@@ -52,7 +54,7 @@ export function createSelfSignedCertificate(options: SelfSignedOptions): SelfSig
   const notBefore = new Date(Date.now() - DAY_MS);
   const notAfter = new Date(notBefore.getTime() + (options.validDays ?? 3650) * DAY_MS);
   // A positive serial of 64 random bits (the high bit cleared so it needs no sign byte).
-  const serial = randomBytes(8);
+  const serial = Buffer.from(options.serial ?? randomBytes(8));
   serial[0] = (serial[0] ?? 0) & 0x7f;
   const tbs = sequence(
     explicit(0, integer(Buffer.from([2]))), // v3
@@ -106,7 +108,12 @@ function explicit(tagNumber: number, content: Buffer): Buffer {
 
 /** A non-negative INTEGER from big-endian bytes (a zero byte added when the top bit is set). */
 function integer(bytes: Buffer): Buffer {
-  const body = (bytes[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes;
+  // DER wants the shortest form: no leading zero byte unless the next one has its high bit set
+  // (a random serial starting 0x00 0x1f… made OpenSSL refuse the certificate: "illegal padding").
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && ((bytes[start + 1] ?? 0) & 0x80) === 0) start++;
+  const minimal = bytes.subarray(start);
+  const body = (minimal[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal;
   return tlv(0x02, body);
 }
 

@@ -213,6 +213,12 @@ describe('npm start with the simulator', function () {
     const discoverRun = await runCli(['discover', ...discover[1].trim().split(/\s+/), '--json']);
     assert.equal(discoverRun.code, 0, discoverRun.stderr);
     assert.equal((JSON.parse(discoverRun.stdout) as unknown[]).length, 4, 'three cameras and the NVR');
+    const vaultList = /(HIK_GUARD_VAULT_KEY)=(\S+) npx hik-guard vault list --vault (\S+)$/m.exec(output);
+    assert.ok(vaultList?.[2] && vaultList[3], output);
+    const listRun = await runCli(['vault', 'list', '--vault', vaultList[3], '--json'], {
+      HIK_GUARD_VAULT_KEY: vaultList[2],
+    });
+    assert.equal(listRun.code, 0, listRun.stderr);
 
     // What a process manager does: SIGTERM to npm alone.
     const npmExit = new Promise((resolve) => npm?.once('exit', resolve));

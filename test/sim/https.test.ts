@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { loadSimCertificate } from '../../sim';
+import { createSelfSignedCertificate } from '../../sim/self-signed-certificate';
 import { digestRequest } from './helpers/digest-client';
 import { ADMIN, closeDevices, startDevice } from './helpers/devices';
 import { send } from './helpers/http';
@@ -32,5 +33,20 @@ describe('sim HTTPS', () => {
     const device = await startDevice({ certificate: 'c' }, { https: true });
     await device.reboot();
     assert.equal((await send(device, '/SDK/activateStatus')).fingerprint, fingerprintOf('c'));
+  });
+});
+
+describe('sim self-signed certificates', () => {
+  it('encode a serial with leading zero bytes in DER’s shortest form, which OpenSSL accepts', () => {
+    for (const first of [0x00, 0x80]) {
+      const serial = Buffer.from([first, 0x00, 0x1f, 1, 2, 3, 4, 5]);
+      const { cert } = createSelfSignedCertificate({
+        keyType: 'ec',
+        commonName: 'DS-TEST',
+        organization: 'hik-guard test',
+        serial,
+      });
+      assert.equal(new X509Certificate(cert).serialNumber, '1F0102030405');
+    }
   });
 });
