@@ -51,10 +51,13 @@ export = (RED: NodeAPI): void => {
     const showCounts = (view: FleetView): void => {
       const c = view.counts();
       if (c.total === 0) return;
+      // Devices nothing has answered for yet are counted apart: a green dot would say all is well.
+      const waiting = c.total - c.ok - c.inactive - c.attention;
+      const counts = { ok: c.ok, inactive: c.inactive, attention: c.attention, waiting };
       node.status({
-        fill: c.inactive > 0 ? 'red' : c.attention > 0 ? 'yellow' : 'green',
-        shape: 'dot',
-        text: RED._('hik-reset.status.fleet', { ok: c.ok, inactive: c.inactive, attention: c.attention }),
+        fill: c.inactive > 0 ? 'red' : c.attention > 0 ? 'yellow' : waiting === c.total ? 'grey' : 'green',
+        shape: waiting > 0 ? 'ring' : 'dot',
+        text: RED._(waiting > 0 ? 'hik-reset.status.fleetWaiting' : 'hik-reset.status.fleet', counts),
       });
     };
 

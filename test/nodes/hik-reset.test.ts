@@ -108,6 +108,22 @@ describe('hik-reset node', function () {
     ] as TestFlows;
   }
 
+  it('counts a device nothing has answered for yet apart, on a grey ring, not as all well', async () => {
+    const flows = flow();
+    const device = flows.find((n) => n.id === 'dev');
+    Object.assign(device ?? {}, { host: '127.0.0.1', port: 9, serial: 'DS-NEVER-HEARD0000000001' });
+    Object.assign(flows.find((n) => n.id === 'reset') ?? {}, { passive: false });
+    await helper.load([hikDevice, hikHomeAssistant, resetNode], flows, { ha: { token: TOKEN } });
+    const status = Reflect.get(helper.getNode('reset'), 'status') as SinonSpy;
+    await waitFor('the status', () =>
+      status.calledWithMatch({
+        fill: 'grey',
+        shape: 'ring',
+        text: '0 ok · 0 inactive · 0 attention · 1 not heard from yet',
+      }),
+    );
+  });
+
   it('a factory reset reaches the flow and Home Assistant (event to inactive, entity inactive) from the Hello alone', async () => {
     await helper.load([hikDevice, hikHomeAssistant, resetNode], flow(), { ha: { token: TOKEN } });
     const changes = collect('changes');
