@@ -513,7 +513,16 @@ export = (RED: NodeAPI): void => {
         node.log(RED._('hik-credentials.log.enrolled', { name: device.name, serial: record.serial }));
       } catch (err) {
         if (!HikError.isHikError(err)) throw err;
-        node.warn(RED._('hik-credentials.log.notEnrolled', { name: device.name, code: err.code }));
+        // Without a typed password there is nothing to enrol with: say so, not the vault's code.
+        node.warn(
+          err.code === 'HIK_ERR_VAULT_RECORD_MISSING'
+            ? RED._('hik-credentials.log.noEnrolmentPassword', { name: device.name })
+            : RED._('hik-credentials.log.notEnrolled', {
+                name: device.name,
+                code: err.code,
+                reason: err.message,
+              }),
+        );
       }
     }
   }
