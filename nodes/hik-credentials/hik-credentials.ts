@@ -505,14 +505,19 @@ export = (RED: NodeAPI): void => {
       fleet.reportCredentialResult(serial, 'failed', { signal: topic, reason: result.reason });
   }
 
-  /** Devices the vault does not know yet are enrolled now, with one attempt each. */
+  /**
+   * Devices the vault does not know yet are enrolled now, with one attempt each; those that could
+   * not be are named in the log and counted on the node's status.
+   */
   async function enrolNew(node: Node, manager: CredentialManager): Promise<void> {
+    let failed = 0;
     for (const device of manager.devices.filter((d) => !manager.record(d))) {
       try {
         const record = await manager.enrolled(device);
         node.log(RED._('hik-credentials.log.enrolled', { name: device.name, serial: record.serial }));
       } catch (err) {
         if (!HikError.isHikError(err)) throw err;
+        failed += 1;
         // Without a typed password there is nothing to enrol with: say so, not the vault's code.
         node.warn(
           err.code === 'HIK_ERR_VAULT_RECORD_MISSING'
@@ -525,6 +530,12 @@ export = (RED: NodeAPI): void => {
         );
       }
     }
+    if (failed > 0)
+      node.status({
+        fill: 'yellow',
+        shape: 'ring',
+        text: RED._('hik-credentials.status.notEnrolled', { count: failed }),
+      });
   }
 
   function managedDevices(node: Node, settings: CredentialsSettings): ManagedDevice[] {

@@ -18,6 +18,7 @@ import { SimDevice } from '../../sim';
 import { helper } from '../support/node-red';
 import { SimHarness } from '../support/sim-devices';
 import { loadSimCertificate } from '../../sim/tls-certificates';
+import { waitFor } from '../lib/homeassistant/support';
 
 const hikCredentials = withCatalog(hikCredentialsNode, 'hik-credentials');
 
@@ -519,6 +520,23 @@ describe('hik-credentials node', function () {
     assert.equal(record.password, camera.state.admin.password);
     assert.ok(camera.counters.failedLogins <= 1);
     assert.ok(!JSON.stringify(helper.log().args).includes(CANARY));
+  });
+
+  it('a device without a typed password: a warning that says so, and the status counts it as not enrolled', async () => {
+    const camera = await sim.device({ adminPassword: 'The-Real-Passw0rd' });
+    await load([deviceConfig('cam', camera), credentialsNode([{ device: 'cam' }])], {});
+    const status = statusSpy('creds');
+    await waitFor('the status', () =>
+      status.calledWithMatch({ fill: 'yellow', shape: 'ring', text: 'not enrolled: 1 (see the log)' }),
+    );
+    const warnings = helper.log().args.filter((a) => (a[0] as { level?: number }).level === 30);
+    assert.ok(
+      warnings.some((a) =>
+        /no password was typed in its hik-device dialog/.test(String((a[0] as { msg?: unknown }).msg)),
+      ),
+      JSON.stringify(warnings),
+    );
+    assert.equal(camera.counters.requests, 0, 'nothing was sent to the camera');
   });
 
   it('keeps a wrong enrolment password (the canary) out of messages, status, logs and error texts', async () => {
