@@ -40,8 +40,7 @@ export class SadpFeed {
     options: SadpFeedOptions,
   ) {
     const schedule = new SadpTargetSchedule();
-    const adopt = options.adoptSighted ?? true;
-    this.adopt = adopt;
+    this.adopt = options.adoptSighted ?? true;
     this.discovery = new DiscoveryService({
       interfaces: options.interfaces,
       targets: options.targets ?? [],
@@ -50,16 +49,18 @@ export class SadpFeed {
       passive: options.passive,
       sockets: options.sockets,
       port: options.port,
+      // Hellos only: an interval scan's events are about devices that replied, which onScanned
+      // passes on (once each), and expiry events are `gone`.
       onEvents: (events, cause) => {
+        if (cause !== 'passive') return;
         const seen = new Map(
           events.filter((e) => e.topic !== 'gone').map((e) => [e.device.serial, e.device]),
         );
-        for (const device of seen.values())
-          view.observeSadp(device, cause === 'passive' ? 'hello' : 'probeMatch', adopt);
+        for (const device of seen.values()) view.observeSadp(device, 'hello', this.adopt);
       },
       // Only what replied: the service's list still holds devices that stopped answering.
       onScanned: (_, answered) => {
-        for (const device of answered) view.observeSadp(device, 'probeMatch', adopt);
+        for (const device of answered) view.observeSadp(device, 'probeMatch', this.adopt);
       },
       targetsToScan: (targets) => schedule.due(targets, view.hostsAnsweringPolls()),
       onError: options.onError,
