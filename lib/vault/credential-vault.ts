@@ -473,10 +473,10 @@ export class CredentialVault {
     });
   }
 
-  /** Applies `apply` to one named account; 'remove' drops it, null writes nothing. */
   /**
-   * Changes one named account; `leavesStale` (when given) names the consumers the change leaves
-   * behind, added to the device's stale list in the same write.
+   * Applies `apply` to one named account ('remove' drops it, null writes nothing); `leavesStale`
+   * (when given) names the consumers the change leaves behind, added to the device's stale list
+   * in the same write.
    */
   private changeAccount(
     serial: string,
